@@ -1,0 +1,6 @@
+"""The RDKit boundary: parsing, standardisation, scaffolds."""
+
+from molbridge.chem.mol import InvalidMoleculeError, Standardizer, parse_many, parse_smiles
+from molbridge.chem.scaffold import murcko_scaffold
+
+__all__ = ["InvalidMoleculeError", "Standardizer", "murcko_scaffold", "parse_many", "parse_smiles"]

@@ -1,0 +1,201 @@
+"""`molbridge` command line: parse, build objects, call the library, write outputs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console(stderr=True)
+
+
+class TaskType(StrEnum):
+    classification = "classification"
+    regression = "regression"
+
+
+class Precision(StrEnum):
+    fp32 = "32"
+    bf16 = "bf16-mixed"
+
+
+class OnInvalid(StrEnum):
+    raise_ = "raise"
+    skip = "skip"
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False)],
+        force=True,
+    )
+    logging.getLogger("molbridge").setLevel(logging.INFO)
+    import lightning  # noqa: F401  (sets its loggers to INFO on import: quiet them after)
+
+    for noisy in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
+    warnings.filterwarnings("ignore", ".*does not have many workers.*")
+    warnings.filterwarnings("ignore", ".*LeafSpec.*")
+
+
+def _fail(err: Exception) -> None:
+    console.print(f"[bold red]error:[/] {err}")
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def train(
+    data: str = typer.Option(
+        ..., help="Training CSV, or a bundled dataset name (bbbp, esol, caco2_wang, ...)."
+    ),
+    out: Path = typer.Option(
+        ..., help="Output folder: model.ckpt, metrics.json, config.yaml, curves."
+    ),
+    smiles_column: str | None = typer.Option(
+        None, help="SMILES column [default: smiles, or the dataset's]."
+    ),
+    target_columns: list[str] | None = typer.Option(
+        None, help="Label column(s); repeat or space-separate."
+    ),
+    test: str | None = typer.Option(None, help="Separate test CSV."),
+    valid: str | None = typer.Option(None, help="Separate validation CSV."),
+    task: TaskType | None = typer.Option(None, help="Inferred from the labels when omitted."),
+    metric: str | None = typer.Option(None, help="Validation metric that picks the best epoch."),
+    split: str = typer.Option("scaffold", help="scaffold | random | column:NAME"),
+    init: str | None = typer.Option(None, help="Pre-trained encoder bundle to start from."),
+    epochs: int = typer.Option(100, min=1),
+    batch_size: int = typer.Option(32, min=1),
+    lr: float = typer.Option(1e-3),
+    dropout: float = typer.Option(0.5),
+    seed: int = typer.Option(0),
+    ensemble: int = typer.Option(
+        1, min=1, help="Train K models (seeds seed..seed+K-1), average them."
+    ),
+    precision: Precision = typer.Option(Precision.fp32),
+    on_invalid: OnInvalid | None = typer.Option(
+        None, help="raise (default) or skip and list invalid rows."
+    ),
+    resume: bool = typer.Option(False, help="Continue an interrupted run in --out."),
+    cache_dir: str | None = typer.Option(
+        None, help="Feature cache [default: $MOLBRIDGE_CACHE_DIR or ~/.cache/molbridge]."
+    ),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Fine-tune the graph encoder on a CSV; select on validation, report test."""
+    _setup_logging(verbose)
+    from molbridge.chem import InvalidMoleculeError
+    from molbridge.io import CheckpointError
+    from molbridge.pipeline.train import TrainConfig
+    from molbridge.pipeline.train import train as run_train
+
+    targets = [t for item in (target_columns or []) for t in item.split()] or None
+    config = TrainConfig(
+        data=data,
+        out=str(out),
+        smiles_column=smiles_column,
+        target_columns=targets,
+        valid=valid,
+        test=test,
+        task=task.value if task else None,
+        metric=metric,
+        split=split,
+        init=init,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        dropout=dropout,
+        seed=seed,
+        ensemble=ensemble,
+        precision=precision.value,
+        on_invalid=on_invalid.value if on_invalid else None,
+        resume=resume,
+        cache_dir=cache_dir,
+        progress=progress and sys.stderr.isatty(),
+    )
+    try:
+        result = run_train(config)
+    except (InvalidMoleculeError, CheckpointError, FileNotFoundError, ValueError, KeyError) as err:
+        _fail(err)
+        return
+    table = Table(title=f"{data} — {result.summary['task']}, split {split}, seed {seed}")
+    table.add_column("metric")
+    table.add_column("valid", justify="right")
+    table.add_column("test", justify="right")
+    for name in result.valid:
+        marker = " *" if name == result.summary["metric"] else ""
+        test_value = result.test.get(name)
+        table.add_row(
+            name + marker,
+            f"{result.valid[name]:.4f}",
+            "—" if test_value is None else f"{test_value:.4f}",
+        )
+    Console().print(table)
+    console.print(
+        f"sizes {result.summary['split_sizes']}, best epoch(s) "
+        f"{[m['best_epoch'] for m in result.summary['members']]}; * selects the epoch. "
+        f"Wrote {result.model_path} and {result.metrics_path}"
+    )
+
+
+@app.command()
+def predict(
+    model: Path = typer.Option(..., help="model.ckpt written by molbridge train."),
+    data: Path = typer.Option(..., help="CSV with a SMILES column."),
+    out: Path = typer.Option(..., help="Output CSV: input columns, <target>_pred, error."),
+    smiles_column: str | None = typer.Option(
+        None, help="[default: the column the model was trained with]"
+    ),
+    precision: Precision = typer.Option(Precision.fp32),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Predict for every row of a CSV; invalid rows get an empty prediction and an error."""
+    _setup_logging(verbose)
+    from molbridge.io import CheckpointError
+    from molbridge.pipeline.predict import ERROR_COLUMN, predict_file
+
+    try:
+        result = predict_file(model, data, out, smiles_column, precision.value)
+    except (CheckpointError, FileNotFoundError, ValueError) as err:
+        _fail(err)
+        return
+    n_bad = int((result[ERROR_COLUMN] != "").sum())
+    console.print(
+        f"wrote {len(result)} rows to {out} ({n_bad} invalid, explained in '{ERROR_COLUMN}')"
+    )
+
+
+@app.command()
+def embed(
+    model: Path = typer.Option(..., help="A model.ckpt or encoder.ckpt bundle."),
+    data: Path = typer.Option(..., help="CSV with a SMILES column."),
+    out: Path = typer.Option(..., help="EMB.npy or EMB.parquet"),
+    smiles_column: str | None = typer.Option(None),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Graph embeddings for every row of a CSV (NaN rows for invalid SMILES, with reasons)."""
+    _setup_logging(verbose)
+    from molbridge.io import CheckpointError
+    from molbridge.pipeline.predict import embed_file
+
+    try:
+        embeddings, errors = embed_file(model, data, out, smiles_column)
+    except (CheckpointError, FileNotFoundError, ValueError) as err:
+        _fail(err)
+        return
+    n_bad = sum(1 for e in errors if e)
+    console.print(f"wrote {embeddings.shape} embeddings to {out} ({n_bad} invalid rows)")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,5 @@
+"""Encoders: plain `nn.Module`s built from a config dataclass, each exposing `out_dim`."""
+
+from molbridge.encoders.graph import GraphEncoder, GraphEncoderConfig
+
+__all__ = ["GraphEncoder", "GraphEncoderConfig"]

@@ -1,0 +1,5 @@
+"""Pure per-modality featurizers: RDKit `Mol` -> numpy arrays, each with `to_config()`."""
+
+from molbridge.featurize.graph import GraphFeaturizer, MolGraph
+
+__all__ = ["GraphFeaturizer", "MolGraph"]

@@ -1,0 +1,5 @@
+"""Checkpoint bundles."""
+
+from molbridge.io.bundle import Bundle, CheckpointError, load_bundle, save_bundle
+
+__all__ = ["Bundle", "CheckpointError", "load_bundle", "save_bundle"]

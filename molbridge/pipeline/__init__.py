@@ -1,0 +1,1 @@
+"""Library-level workflows behind the CLI: train, predict, embed."""

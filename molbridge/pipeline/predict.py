@@ -1,0 +1,140 @@
+"""Predict and embed for new molecules: one output row per input row, in the same order."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from molbridge.data.packed import PackedGraphs
+from molbridge.data.table import featurize_smiles, read_table
+from molbridge.featurize import GraphFeaturizer
+from molbridge.io import load_bundle
+from molbridge.pipeline.models import build_property_models
+from molbridge.tasks import PropertyTask
+
+ERROR_COLUMN = "error"
+
+
+def _smiles_column(frame: pd.DataFrame, requested: str | None, default: str) -> str:
+    column = requested or default
+    if column not in frame.columns:
+        raise ValueError(
+            f"no SMILES column {column!r}; columns are {list(frame.columns)} (use --smiles-column)"
+        )
+    return column
+
+
+def _autocast(precision: str) -> torch.autocast | nullcontext:
+    if precision == "bf16-mixed":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    if precision in ("32", "32-true"):
+        return nullcontext()
+    raise ValueError(f"unknown precision {precision!r}; valid: 32, bf16-mixed")
+
+
+def _featurize(
+    smiles: list[object], featurizer: GraphFeaturizer
+) -> tuple[PackedGraphs, np.ndarray, list[str]]:
+    """Graphs of the valid rows, their row indices, and an error text per row ('' if valid)."""
+    featurized = featurize_smiles(smiles, featurizer)
+    errors = [""] * len(smiles)
+    for skipped in featurized.errors:
+        errors[skipped.row] = skipped.reason
+    return featurized.graphs, featurized.rows, errors
+
+
+def predict_frame(
+    models: list[PropertyTask],
+    featurizer: GraphFeaturizer,
+    smiles: list[object],
+    batch_size: int = 256,
+    precision: str = "32",
+) -> tuple[np.ndarray, list[str]]:
+    """Predictions `[n_inputs, n_tasks]` (NaN for invalid rows) and an error text per row."""
+    graphs, rows, errors = _featurize(smiles, featurizer)
+    n_tasks = models[0].config.n_tasks
+    out = np.full((len(smiles), n_tasks), np.nan, dtype=np.float64)
+    with torch.inference_mode(), _autocast(precision):
+        for start in range(0, len(graphs), batch_size):
+            index = np.arange(start, min(start + batch_size, len(graphs)))
+            batch = graphs.collate(index)
+            values = torch.stack([m.predict_values(batch).float() for m in models]).mean(0)
+            out[rows[index]] = values.numpy()
+    return out, errors
+
+
+def predict_file(
+    model_path: Path | str,
+    data: Path | str,
+    out: Path | str,
+    smiles_column: str | None = None,
+    precision: str = "32",
+) -> pd.DataFrame:
+    """Write `out`: the input's columns, one `<target>_pred` column per target, and `error`."""
+    bundle = load_bundle(model_path)
+    featurizer, models = build_property_models(bundle)
+    frame = read_table(data)
+    column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
+    values, errors = predict_frame(models, featurizer, frame[column].tolist(), precision=precision)
+    result = frame.copy()
+    for j, name in enumerate(models[0].config.target_names):
+        result[f"{name}_pred"] = values[:, j]
+    result[ERROR_COLUMN] = errors
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(out, index=False)
+    return result
+
+
+def embed_file(
+    model_path: Path | str,
+    data: Path | str,
+    out: Path | str,
+    smiles_column: str | None = None,
+    batch_size: int = 256,
+) -> tuple[np.ndarray, list[str]]:
+    """Graph embeddings `[n_inputs, out_dim]` (NaN rows for invalid inputs) to `.npy` or `.parquet`.
+
+    For `.npy`, the per-row errors go to `<out>.errors.csv` beside it; a parquet file holds the
+    SMILES, the `error` column and one `emb_<i>` column per dimension.
+    """
+    from molbridge.encoders import GraphEncoder, GraphEncoderConfig
+    from molbridge.pipeline.models import encoder_state
+
+    out = Path(out)
+    if out.suffix not in (".npy", ".parquet"):
+        raise ValueError(f"--out must end in .npy or .parquet, got {out.name}")
+    bundle = load_bundle(model_path)
+    featurizer = GraphFeaturizer.from_config(bundle.featurizer)
+    encoder = GraphEncoder(GraphEncoderConfig.from_config(bundle.encoder))
+    state = bundle.members[0]
+    encoder.load_state_dict(encoder_state(state) if bundle.kind == "property-model" else state)
+    encoder.eval()
+    frame = read_table(data)
+    column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
+    smiles = frame[column].tolist()
+    graphs, rows, errors = _featurize(smiles, featurizer)
+    embeddings = np.full((len(smiles), encoder.out_dim), np.nan, dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(graphs), batch_size):
+            index = np.arange(start, min(start + batch_size, len(graphs)))
+            b = graphs.collate(index)
+            embeddings[rows[index]] = encoder(
+                b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs
+            ).numpy()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".npy":
+        np.save(out, embeddings)
+        pd.DataFrame({"row": range(len(smiles)), column: smiles, ERROR_COLUMN: errors}).to_csv(
+            out.with_suffix(".errors.csv"), index=False
+        )
+    else:
+        table = pd.DataFrame(embeddings, columns=[f"emb_{i}" for i in range(embeddings.shape[1])])
+        table.insert(0, ERROR_COLUMN, errors)
+        table.insert(0, column, [s if isinstance(s, str) else "" for s in smiles])
+        table.to_parquet(out, index=False)
+    return embeddings, errors

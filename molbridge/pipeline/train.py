@@ -1,0 +1,451 @@
+"""Fine-tune the graph encoder on a table of molecules: split, train, select on valid, test.
+
+`train(TrainConfig(...))` is what `molbridge train` runs; every output lands in `config.out`:
+`model.ckpt` (bundle), `metrics.json`, `config.yaml`, `learning_curves.png`, and, when rows were
+skipped, `skipped_rows.csv`. With `resume=True` an interrupted run continues from its last
+finished epoch (Lightning's `last.ckpt`), and finished ensemble members are not trained again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+import yaml
+from lightning.pytorch.callbacks import ModelCheckpoint
+from safetensors.torch import load_file, save_file
+from torch.utils.data import DataLoader
+
+from molbridge import __version__
+from molbridge.data.packed import PackedGraphs
+from molbridge.data.registry import DatasetSpec, get_dataset
+from molbridge.data.splits import make_split
+from molbridge.data.table import MoleculeTable, load_table, write_skipped
+from molbridge.encoders import GraphEncoder, GraphEncoderConfig
+from molbridge.featurize import GraphFeaturizer
+from molbridge.io import Bundle, save_bundle
+from molbridge.metrics import TASK_METRICS, get_metric
+from molbridge.pipeline.models import load_init_encoder
+from molbridge.report.curves import plot_learning_curves
+from molbridge.tasks import PropertyTask, PropertyTaskConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Everything `molbridge train` needs; written to `config.yaml` as resolved.
+
+    `data` is a CSV path or a bundled dataset name (`bbbp`, `caco2_wang`, ...); for a bundled
+    name, unset columns, task and metric come from the registry, and a fixed test file is used.
+    """
+
+    data: str
+    out: str
+    smiles_column: str | None = None
+    target_columns: list[str] | None = None
+    valid: str | None = None
+    test: str | None = None
+    task: str | None = None
+    metric: str | None = None
+    split: str = "scaffold"
+    split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    init: str | None = None
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 1e-3
+    num_layers: int = 5
+    hidden_dim: int = 300
+    dropout: float = 0.5
+    seed: int = 0
+    ensemble: int = 1
+    precision: str = "32"
+    on_invalid: str | None = None
+    resume: bool = False
+    cache_dir: str | None = None
+    progress: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    """What a finished run measured (also in `metrics.json`)."""
+
+    valid: dict[str, float]
+    test: dict[str, float]
+    metrics_path: Path
+    model_path: Path
+    summary: dict[str, Any]
+
+
+def _resolve_dataset(config: TrainConfig) -> tuple[Path, DatasetSpec | None]:
+    path = Path(config.data)
+    if path.exists():
+        return path, None
+    try:
+        spec = get_dataset(config.data)
+    except KeyError:
+        raise FileNotFoundError(
+            f"{config.data!r} is neither a file nor a bundled dataset name"
+        ) from None
+    return spec.train_path, spec
+
+
+def _infer_task(y: np.ndarray) -> str:
+    labels = y[~np.isnan(y)]
+    return "classification" if labels.size and np.isin(labels, (0.0, 1.0)).all() else "regression"
+
+
+@dataclass
+class _Splits:
+    train: tuple[PackedGraphs, np.ndarray]
+    valid: tuple[PackedGraphs, np.ndarray]
+    test: tuple[PackedGraphs, np.ndarray] | None
+    sizes: dict[str, int]
+
+
+def _subset(
+    table: MoleculeTable, index: np.ndarray | None = None
+) -> tuple[PackedGraphs, np.ndarray]:
+    """The molecules at `index` (all when `None`) as their own packed store and labels."""
+    if index is None:
+        return table.graphs, table.y
+    return table.graphs.subset(index), table.y[index]
+
+
+def _loader(
+    part: tuple[PackedGraphs, np.ndarray], batch_size: int, shuffle: bool, seed: int
+) -> DataLoader:
+    graphs, y = part
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(
+        range(len(graphs)),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=generator,
+        collate_fn=lambda idx: graphs.collate(idx, y),
+    )
+
+
+def _make_splits(
+    config: TrainConfig, featurizer: GraphFeaturizer, spec: DatasetSpec | None, train_path: Path
+) -> tuple[MoleculeTable, _Splits, list[Any]]:
+    smiles_column = config.smiles_column or (spec.smiles_column if spec else "smiles")
+    targets = config.target_columns or (
+        list(spec.target_columns) if spec and spec.target_columns else None
+    )
+    on_invalid = config.on_invalid or (spec.on_invalid if spec else "raise")
+    cache_dir = Path(config.cache_dir) if config.cache_dir else None
+    split_column = (
+        config.split.removeprefix("column:") if config.split.startswith("column:") else None
+    )
+    extra = (split_column,) if split_column else ()
+
+    def load(path: Path | str, target_columns: list[str] | None) -> MoleculeTable:
+        return load_table(
+            path,
+            smiles_column,
+            target_columns,
+            featurizer,
+            on_invalid,  # type: ignore[arg-type]
+            cache_dir=cache_dir,
+            extra_columns=extra if path == train_path else (),
+        )
+
+    table = load(train_path, targets)
+    targets = list(table.target_columns)
+    skipped: list[Any] = [("train", s) for s in table.skipped]
+    test_path = config.test or (spec.test_path if spec else None)
+    valid_table = load(config.valid, targets) if config.valid else None
+    test_table = load(test_path, targets) if test_path else None
+    for name, other in (("valid", valid_table), ("test", test_table)):
+        if other is not None:
+            skipped += [(name, s) for s in other.skipped]
+
+    method = "column" if split_column else config.split
+    fractions = config.split_fractions
+    if valid_table is not None and test_table is not None:
+        index = np.arange(len(table))
+        train_idx, valid_idx, test_idx = index, index[:0], index[:0]
+    else:
+        if test_table is not None or valid_table is not None:
+            # Only one part comes from the file: split the train file in two (TDC: 7/8 : 1/8).
+            fractions = (0.875, 0.125, 0.0)
+        train_idx, valid_idx, test_idx = make_split(
+            method,
+            table.scaffolds.tolist(),
+            seed=config.seed,
+            fractions=fractions,
+            column=table.extra.get(split_column) if split_column else None,
+        )
+        if valid_table is not None:
+            train_idx, test_idx = np.sort(np.concatenate([train_idx, test_idx])), valid_idx
+            valid_idx = valid_idx[:0]
+    train_part = _subset(table, train_idx)
+    valid_part = _subset(valid_table) if valid_table else _subset(table, valid_idx)
+    if test_table is not None:
+        test_part: tuple[PackedGraphs, np.ndarray] | None = _subset(test_table)
+    else:
+        test_part = _subset(table, test_idx) if len(test_idx) else None
+    if len(train_part[0]) == 0 or len(valid_part[0]) == 0:
+        raise ValueError(
+            f"the split left {len(train_part[0])} training and {len(valid_part[0])} validation "
+            "molecules; give more data or other --split/--valid/--test"
+        )
+    sizes = {
+        "train": len(train_part[0]),
+        "valid": len(valid_part[0]),
+        "test": 0 if test_part is None else len(test_part[0]),
+    }
+    return table, _Splits(train_part, valid_part, test_part, sizes), skipped
+
+
+def _task_config(
+    config: TrainConfig, spec: DatasetSpec | None, table: MoleculeTable, train_y: np.ndarray
+) -> PropertyTaskConfig:
+    task_type = config.task or (spec.task if spec else _infer_task(table.y))
+    metric = config.metric or (
+        spec.metric
+        if spec and spec.metric in TASK_METRICS[task_type]
+        else TASK_METRICS[task_type][0]
+    )
+    mean: tuple[float, ...] = ()
+    std: tuple[float, ...] = ()
+    if task_type == "regression":
+        with np.errstate(all="ignore"):
+            mean_arr = np.nanmean(train_y, axis=0)
+            std_arr = np.nanstd(train_y, axis=0)
+        std_arr = np.where(np.isfinite(std_arr) & (std_arr > 0), std_arr, 1.0)
+        mean_arr = np.where(np.isfinite(mean_arr), mean_arr, 0.0)
+        mean, std = tuple(mean_arr.tolist()), tuple(std_arr.tolist())
+    elif not np.isin(table.y[~np.isnan(table.y)], (0.0, 1.0)).all():
+        raise ValueError("classification targets must be 0 or 1 (empty for missing)")
+    return PropertyTaskConfig(
+        task_type=task_type,
+        target_names=table.target_columns,
+        metric=metric,
+        lr=config.lr,
+        target_mean=mean,
+        target_std=std,
+    )
+
+
+def _predict(
+    models: list[PropertyTask], part: tuple[PackedGraphs, np.ndarray], batch_size: int = 256
+) -> np.ndarray:
+    graphs, _ = part
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(graphs), batch_size):
+            batch = graphs.collate(np.arange(start, min(start + batch_size, len(graphs))))
+            out.append(torch.stack([m.predict_values(batch) for m in models]).mean(0).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 0))
+
+
+def _score(
+    models: list[PropertyTask], part: tuple[PackedGraphs, np.ndarray] | None, task_type: str
+) -> dict[str, float]:
+    if part is None:
+        return {}
+    pred = _predict(models, part)
+    return {name: get_metric(name)[0](part[1], pred) for name in TASK_METRICS[task_type]}
+
+
+def _fit_member(
+    config: TrainConfig,
+    member: int,
+    featurizer: GraphFeaturizer,
+    task_config: PropertyTaskConfig,
+    splits: _Splits,
+    out: Path,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Train one ensemble member; returns its best-validation weights and its record."""
+    member_dir = out / f"member{member}"
+    done_weights, done_record = member_dir / "best.safetensors", member_dir / "record.json"
+    if config.resume and done_weights.exists() and done_record.exists():
+        log.info("member %d already finished; reusing %s", member, done_weights)
+        return load_file(str(done_weights)), json.loads(done_record.read_text())
+    seed = config.seed + member
+    L.seed_everything(seed, workers=True, verbose=False)
+    if config.init:
+        encoder = load_init_encoder(config.init, featurizer, dropout=config.dropout)
+    else:
+        encoder = GraphEncoder(
+            GraphEncoderConfig(
+                featurizer.atom_dims,
+                featurizer.bond_dims,
+                config.num_layers,
+                config.hidden_dim,
+                config.dropout,
+            )
+        )
+    task = PropertyTask(encoder, task_config)
+    higher = get_metric(task_config.metric)[1]
+    checkpoint = ModelCheckpoint(
+        dirpath=member_dir / "checkpoints",
+        filename="best",
+        monitor=f"valid/{task_config.metric}",
+        mode="max" if higher else "min",
+        save_last=True,
+        enable_version_counter=False,
+    )
+    trainer = L.Trainer(
+        max_epochs=config.epochs,
+        accelerator="cpu" if not torch.cuda.is_available() else "auto",
+        devices=1,
+        precision=config.precision,  # type: ignore[arg-type]
+        callbacks=[checkpoint],
+        logger=False,
+        enable_progress_bar=config.progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        deterministic=False,
+    )
+    last = member_dir / "checkpoints" / "last.ckpt"
+    resume_from = str(last) if config.resume and last.exists() else None
+    if resume_from:
+        log.info("resuming member %d from %s", member, last)
+    started = time.perf_counter()
+    trainer.fit(
+        task,
+        train_dataloaders=_loader(splits.train, config.batch_size, True, seed),
+        val_dataloaders=_loader(splits.valid, 256, False, seed),
+        ckpt_path=resume_from,
+        weights_only=False,  # our own last.ckpt: optimizer and loop state, not only tensors
+    )
+    best_path = checkpoint.best_model_path
+    best_state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
+    history = task.history
+    key = f"valid/{task_config.metric}"
+    scored = [row for row in history if np.isfinite(row.get(key, np.nan))]
+    best_row = (max if higher else min)(scored, key=lambda r: r[key]) if scored else {}
+    record = {
+        "member": member,
+        "seed": seed,
+        "best_epoch": int(best_row.get("epoch", -1)),
+        "history": history,
+        "fit_seconds": time.perf_counter() - started,
+    }
+    member_dir.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in best_state.items()}, str(done_weights))
+    done_record.write_text(json.dumps(record))
+    return best_state, record
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Run a whole fine-tuning job; see the module docstring for its outputs."""
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if config.ensemble < 1:
+        raise ValueError("--ensemble must be at least 1")
+    featurizer = GraphFeaturizer()
+    train_path, spec = _resolve_dataset(config)
+    table, splits, skipped = _make_splits(config, featurizer, spec, train_path)
+    task_config = _task_config(config, spec, table, splits.train[1])
+    resolved = asdict(config) | {
+        "data_path": str(train_path),
+        "task_resolved": task_config.to_config(),
+        "featurizer": featurizer.to_config(),
+        "molbridge_version": __version__,
+        "split_sizes": splits.sizes,
+    }
+    (out / "config.yaml").write_text(yaml.safe_dump(_plain(resolved), sort_keys=False))
+    if skipped:
+        write_skipped([s for _, s in skipped], out / "skipped_rows.csv")
+        log.warning("skipped %d invalid rows; listed in %s", len(skipped), out / "skipped_rows.csv")
+
+    started = time.perf_counter()
+    states, records = [], []
+    for member in range(config.ensemble):
+        state, record = _fit_member(config, member, featurizer, task_config, splits, out)
+        states.append(state)
+        records.append(record)
+
+    models = []
+    encoder_config = None
+    for state in states:
+        encoder_config = GraphEncoderConfig.from_config(_encoder_config_of(config, featurizer))
+        model = PropertyTask(GraphEncoder(encoder_config), task_config)
+        model.load_state_dict(state)
+        model.eval()
+        models.append(model)
+    valid_metrics = _score(models, splits.valid, task_config.task_type)
+    test_metrics = _score(models, splits.test, task_config.task_type)
+
+    model_path = save_bundle(
+        Bundle(
+            kind="property-model",
+            featurizer=featurizer.to_config(),
+            encoder=encoder_config.to_config() if encoder_config else {},
+            task=task_config.to_config(),
+            members=[{k: v for k, v in s.items()} for s in states],
+            extra={
+                "smiles_column": config.smiles_column or (spec.smiles_column if spec else "smiles"),
+                "trained_on": str(train_path),
+                "init": config.init,
+                "split": config.split,
+            },
+        ),
+        out / "model.ckpt",
+    )
+    summary = {
+        "dataset": config.data,
+        "task": task_config.task_type,
+        "metric": task_config.metric,
+        "valid": valid_metrics,
+        "test": test_metrics,
+        "split": config.split,
+        "split_sizes": splits.sizes,
+        "skipped_rows": len(skipped),
+        "seed": config.seed,
+        "ensemble": config.ensemble,
+        "members": [{k: v for k, v in r.items() if k != "history"} for r in records],
+        "epochs": config.epochs,
+        "precision": config.precision,
+        "init": config.init,
+        "wall_seconds": time.perf_counter() - started,
+        "molbridge_version": __version__,
+    }
+    metrics_path = out / "metrics.json"
+    metrics_path.write_text(json.dumps(_plain(summary), indent=2))
+    plot_learning_curves(
+        [r["history"] for r in records], task_config.metric, out / "learning_curves.png"
+    )
+    return TrainResult(valid_metrics, test_metrics, metrics_path, model_path, summary)
+
+
+def _encoder_config_of(config: TrainConfig, featurizer: GraphFeaturizer) -> dict[str, Any]:
+    if config.init:
+        from molbridge.io import load_bundle
+
+        encoder = load_bundle(config.init).encoder | {"dropout": config.dropout}
+        return encoder
+    return GraphEncoderConfig(
+        featurizer.atom_dims,
+        featurizer.bond_dims,
+        config.num_layers,
+        config.hidden_dim,
+        config.dropout,
+    ).to_config()
+
+
+def _plain(value: Any) -> Any:
+    """JSON/YAML-safe copy: tuples to lists, numpy scalars to Python, NaN kept as None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value

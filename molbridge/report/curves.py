@@ -1,0 +1,30 @@
+"""Learning-curve plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt
+
+
+def plot_learning_curves(histories: list[list[dict[str, float]]], metric: str, path: Path) -> Path:
+    """Training loss and validation `metric` per epoch, one line per ensemble member."""
+    fig, (ax_loss, ax_metric) = plt.subplots(1, 2, figsize=(10, 4))
+    for member, history in enumerate(histories):
+        epochs = [row["epoch"] for row in history]
+        label = f"member {member}" if len(histories) > 1 else None
+        ax_loss.plot(epochs, [row.get("train/loss", float("nan")) for row in history], label=label)
+        ax_metric.plot(
+            epochs, [row.get(f"valid/{metric}", float("nan")) for row in history], label=label
+        )
+    ax_loss.set(xlabel="epoch", ylabel="training loss", title="Training loss")
+    ax_metric.set(xlabel="epoch", ylabel=metric, title=f"Validation {metric}")
+    if len(histories) > 1:
+        ax_metric.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,199 @@
+"""End-to-end runs of the command line on tiny files."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from molbridge.cli.main import app
+from molbridge.io import load_bundle
+
+runner = CliRunner()
+SMALL = ["--epochs", "2", "--batch-size", "32", "--no-progress"]
+
+
+def _invoke(*args: str) -> object:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    data = Path(__file__).parents[1] / "data" / "bbbp_tiny.csv"
+    result = _invoke("train", "--data", data, "--target-columns", "p_np", "--out", out, *SMALL)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_writes_every_output(trained: Path) -> None:
+    for name in ("model.ckpt", "metrics.json", "config.yaml", "learning_curves.png"):
+        assert (trained / name).exists(), name
+    metrics = json.loads((trained / "metrics.json").read_text())
+    assert set(metrics["valid"]) == {"roc_auc", "auprc"} and set(metrics["test"]) == {
+        "roc_auc",
+        "auprc",
+    }
+    assert (
+        metrics["split_sizes"]["train"]
+        + metrics["split_sizes"]["valid"]
+        + metrics["split_sizes"]["test"]
+        == 150
+    )
+    bundle = load_bundle(trained / "model.ckpt")
+    assert bundle.kind == "property-model" and bundle.task["target_names"] == ["p_np"]
+
+
+def test_predict_keeps_every_row_in_order(trained: Path, data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pred.csv"
+    result = _invoke(
+        "predict", "--model", trained / "model.ckpt", "--data", data_dir / "messy.csv", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    source = pd.read_csv(data_dir / "messy.csv", dtype=str, keep_default_na=False)
+    pred = pd.read_csv(out, dtype={"error": str}, keep_default_na=False)
+    assert len(pred) == len(source)
+    assert pred["name"].tolist() == source["name"].tolist()
+    invalid = {
+        "not a molecule",
+        "empty cell",
+        "pentavalent carbon",
+        "unclosed ring",
+        "whitespace only",
+    }
+    for _, row in pred.iterrows():
+        if row["name"] in invalid:
+            assert row["p_np_pred"] == "" and row["error"], row["name"]
+        else:
+            assert 0.0 <= float(row["p_np_pred"]) <= 1.0 and row["error"] == "", row["name"]
+
+
+def test_predict_matches_single_molecule_predictions(trained: Path, tmp_path: Path) -> None:
+    smiles = ["CCO", "bad", "c1ccccc1O", "", "CCN(CC)CC.Cl"]
+    pd.DataFrame({"smiles": smiles}).to_csv(tmp_path / "mix.csv", index=False)
+    _invoke(
+        "predict",
+        "--model",
+        trained / "model.ckpt",
+        "--data",
+        tmp_path / "mix.csv",
+        "--out",
+        tmp_path / "all.csv",
+    )
+    together = pd.read_csv(tmp_path / "all.csv")["p_np_pred"].to_numpy()
+    for i, s in enumerate(smiles):
+        if i in (1, 3):
+            assert np.isnan(together[i])
+            continue
+        pd.DataFrame({"smiles": [s]}).to_csv(tmp_path / "one.csv", index=False)
+        _invoke(
+            "predict",
+            "--model",
+            trained / "model.ckpt",
+            "--data",
+            tmp_path / "one.csv",
+            "--out",
+            tmp_path / "one_out.csv",
+        )
+        alone = pd.read_csv(tmp_path / "one_out.csv")["p_np_pred"].iloc[0]
+        assert alone == pytest.approx(together[i], abs=1e-5)
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".parquet"])
+def test_embed(trained: Path, data_dir: Path, tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"emb{suffix}"
+    result = _invoke(
+        "embed", "--model", trained / "model.ckpt", "--data", data_dir / "messy.csv", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    if suffix == ".npy":
+        emb = np.load(out)
+        errors = pd.read_csv(out.with_suffix(".errors.csv"), keep_default_na=False)
+        assert emb.shape == (12, 300) and len(errors) == 12
+        assert np.isnan(emb[1]).all() and np.isfinite(emb[0]).all()
+    else:
+        table = pd.read_parquet(out)
+        assert len(table) == 12 and table["error"].iloc[1] != ""
+
+
+def test_invalid_rows_raise_by_default_and_skip_on_request(data_dir: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(data_dir / "bbbp_tiny.csv")
+    frame.loc[5, "smiles"] = "C1CC(("
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    result = _invoke("train", "--data", tmp_path / "bad.csv", "--out", tmp_path / "r1", *SMALL)
+    assert result.exit_code == 2
+    assert "row 5" in result.output and "C1CC((" in result.output
+    result = _invoke(
+        "train",
+        "--data",
+        tmp_path / "bad.csv",
+        "--out",
+        tmp_path / "r2",
+        "--on-invalid",
+        "skip",
+        "--epochs",
+        "1",
+        "--no-progress",
+    )
+    assert result.exit_code == 0, result.output
+    skipped = pd.read_csv(tmp_path / "r2" / "skipped_rows.csv")
+    assert skipped["row"].tolist() == [5] and skipped["smiles"].tolist() == ["C1CC(("]
+
+
+def test_regression_with_separate_test_file_and_random_split(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    frame = pd.read_csv(data_dir / "esol_tiny.csv")
+    frame.iloc[:100].to_csv(tmp_path / "train.csv", index=False)
+    frame.iloc[100:].to_csv(tmp_path / "test.csv", index=False)
+    result = _invoke(
+        "train",
+        "--data",
+        tmp_path / "train.csv",
+        "--test",
+        tmp_path / "test.csv",
+        "--split",
+        "random",
+        "--out",
+        tmp_path / "reg",
+        *SMALL,
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "reg" / "metrics.json").read_text())
+    assert metrics["task"] == "regression" and metrics["split_sizes"]["test"] == 20
+    assert metrics["test"]["rmse"] > 0
+
+
+def test_column_split_multitask_with_missing_labels(data_dir: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(data_dir / "tox21_tiny.csv")
+    frame["part"] = ["train"] * 70 + ["valid"] * 15 + ["test"] * 15
+    frame.to_csv(tmp_path / "tox.csv", index=False)
+    result = _invoke(
+        "train",
+        "--data",
+        tmp_path / "tox.csv",
+        "--target-columns",
+        "NR-AR NR-AhR SR-MMP",
+        "--split",
+        "column:part",
+        "--out",
+        tmp_path / "tox",
+        *SMALL,
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "tox" / "metrics.json").read_text())
+    assert metrics["split_sizes"] == {"train": 70, "valid": 15, "test": 15}
+
+
+def test_errors_are_clear(tmp_path: Path) -> None:
+    result = _invoke("train", "--data", "no_such_dataset", "--out", tmp_path / "x")
+    assert result.exit_code == 2 and "neither a file nor a bundled dataset" in result.output
+    evil = tmp_path / "evil.ckpt"
+    evil.write_bytes(b"\x80\x04K\x01.")
+    result = _invoke(
+        "predict", "--model", evil, "--data", tmp_path / "x.csv", "--out", tmp_path / "p.csv"
+    )
+    assert result.exit_code == 2 and "never unpickles" in result.output

@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+import torch
+
+from molbridge.chem import parse_smiles
+from molbridge.data.packed import PackedGraphs
+from molbridge.encoders import GraphEncoder, GraphEncoderConfig
+from molbridge.featurize import GraphFeaturizer
+
+F = GraphFeaturizer()
+
+
+@pytest.mark.parametrize("pooling", ["mean", "sum", "max"])
+def test_output_shape_and_out_dim(pooling: str) -> None:
+    encoder = GraphEncoder(GraphEncoderConfig(F.atom_dims, F.bond_dims, 3, 16, 0.0, pooling))
+    graphs = PackedGraphs.from_graphs(
+        [F(parse_smiles(s)) for s in ["CCO", "[Na+]", "c1ccccc1"]], 9, 3
+    )
+    b = graphs.collate(np.arange(3))
+    out = encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
+    assert out.shape == (3, encoder.out_dim) == (3, 16)
+
+
+def test_default_is_hu_et_al_size() -> None:
+    encoder = GraphEncoder(GraphEncoderConfig(F.atom_dims, F.bond_dims))
+    assert encoder.out_dim == 300 and len(encoder.convs) == 5
+    n_params = sum(p.numel() for p in encoder.parameters())
+    assert 1.5e6 < n_params < 2.5e6
+
+
+def test_embedding_does_not_depend_on_batch_neighbours() -> None:
+    encoder = GraphEncoder(GraphEncoderConfig(F.atom_dims, F.bond_dims, 2, 16, 0.5)).eval()
+    graphs = PackedGraphs.from_graphs(
+        [F(parse_smiles(s)) for s in ["CCO", "CCCCN", "c1ccccc1"]], 9, 3
+    )
+    with torch.no_grad():
+        together = graphs.collate(np.arange(3))
+        alone = graphs.collate([1])
+        a = encoder(together.x, together.edge_index, together.edge_attr, together.batch, 3)[1]
+        b = encoder(alone.x, alone.edge_index, alone.edge_attr, alone.batch, 1)[0]
+    assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_config_round_trip_and_validation() -> None:
+    config = GraphEncoderConfig(F.atom_dims, F.bond_dims, 4, 64, 0.1, "sum")
+    assert GraphEncoderConfig.from_config(config.to_config()) == config
+    with pytest.raises(ValueError, match="pooling"):
+        GraphEncoderConfig(F.atom_dims, F.bond_dims, pooling="attention-ish")
+    with pytest.raises(ValueError, match="atom_dims"):
+        GraphEncoder(GraphEncoderConfig())
