@@ -293,7 +293,17 @@ def _fit_member(
         filename="best",
         monitor=f"valid/{task_config.metric}",
         mode="max" if higher else "min",
-        save_last=True,
+        enable_version_counter=False,
+    )
+    # Lightning's `save_last=True` rewrites last.ckpt only when a best checkpoint is saved, so a
+    # crash could lose every epoch since the last improvement: keep our own, after every epoch's
+    # validation (the epoch's history row is in it).
+    latest = ModelCheckpoint(
+        dirpath=member_dir / "checkpoints",
+        filename="last",
+        monitor=None,
+        save_top_k=1,
+        save_on_train_epoch_end=False,
         enable_version_counter=False,
     )
     trainer = L.Trainer(
@@ -301,7 +311,7 @@ def _fit_member(
         accelerator="cpu" if not torch.cuda.is_available() else "auto",
         devices=1,
         precision=config.precision,  # type: ignore[arg-type]
-        callbacks=[checkpoint],
+        callbacks=[checkpoint, latest],
         logger=False,
         enable_progress_bar=config.progress,
         enable_model_summary=False,

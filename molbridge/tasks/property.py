@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -12,6 +13,8 @@ from torch import nn
 
 from molbridge.data.packed import GraphBatch
 from molbridge.metrics import TASK_METRICS, get_metric
+
+log = logging.getLogger(__name__)
 
 TASK_TYPES = ("classification", "regression")
 
@@ -171,6 +174,11 @@ class PropertyTask(L.LightningModule):
             row["train/loss"] = float(np.mean(self._train_losses))
             self._train_losses = []
         self.history.append(row)
+        log.info(
+            "epoch %d finished: %s",
+            self.current_epoch,
+            ", ".join(f"{k}={v:.4f}" for k, v in row.items() if k != "epoch"),
+        )
 
     def on_test_epoch_end(self) -> None:
         self.test_metrics = self._epoch_metrics("test")

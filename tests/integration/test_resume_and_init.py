@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,8 @@ DATA = Path(__file__).parents[1] / "data"
 
 
 def test_kill_9_mid_training_then_resume_loses_no_finished_epoch(tmp_path: Path) -> None:
+    import torch
+
     out = tmp_path / "run"
     command = [
         sys.executable,
@@ -29,24 +32,28 @@ def test_kill_9_mid_training_then_resume_loses_no_finished_epoch(tmp_path: Path)
         "--out",
         str(out),
         "--no-progress",
+        "-v",
     ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     last = out / "member0" / "checkpoints" / "last.ckpt"
-    deadline = time.time() + 120
-    while time.time() < deadline and not last.exists():
-        time.sleep(0.2)
-    time.sleep(1.0)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    log = tmp_path / "first.log"
+    with open(log, "w") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while time.time() < deadline and not last.exists():
+            time.sleep(0.2)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
     assert last.exists(), "no epoch finished before the kill"
     assert not (out / "metrics.json").exists(), "the run finished before it could be killed"
-    import torch
-
+    logged = [int(m) for m in re.findall(r"epoch (\d+) finished", log.read_text())]
     saved = torch.load(last, map_location="cpu", weights_only=False)
     saved_epoch, before = saved["epoch"], saved["molbridge_history"]
+    # the checkpoint holds the last finished epoch (one may have logged but not yet been saved)
+    assert logged and saved_epoch >= max(logged) - 1, (saved_epoch, logged)
+    assert len(before) == saved_epoch + 1
+
     result = subprocess.run(
         [*command, "--resume"], env=env, capture_output=True, text=True, timeout=300
     )
@@ -55,7 +62,24 @@ def test_kill_9_mid_training_then_resume_loses_no_finished_epoch(tmp_path: Path)
     epochs = [int(row["epoch"]) for row in record["history"]]
     # every epoch exactly once: those finished before the kill kept, the rest trained after it
     assert epochs == list(range(25)), epochs
-    assert record["history"][: saved_epoch + 1] == before[: saved_epoch + 1]
+    assert record["history"][: saved_epoch + 1] == before
+
+
+def test_latest_checkpoint_follows_every_epoch(tmp_path: Path) -> None:
+    import torch
+
+    train(
+        TrainConfig(
+            data=str(DATA / "bbbp_tiny.csv"),
+            out=str(tmp_path),
+            epochs=5,
+            progress=False,
+            num_layers=2,
+            hidden_dim=16,
+        )
+    )
+    saved = torch.load(tmp_path / "member0" / "checkpoints" / "last.ckpt", weights_only=False)
+    assert saved["epoch"] == 4 and len(saved["molbridge_history"]) == 5
 
 
 def test_init_from_bundle_and_ensemble(tmp_path: Path) -> None:
