@@ -13,7 +13,11 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="molbridge: fine-tune a molecular graph encoder on a CSV, predict and embed.",
+)
 console = Console(stderr=True)
 
 
@@ -197,5 +201,31 @@ def embed(
     console.print(f"wrote {embeddings.shape} embeddings to {out} ({n_bad} invalid rows)")
 
 
+# Options that take several values after one flag (`--target-columns A B C`), as in the CLI
+# contract; click options take one value each, so the words are split before click sees them.
+VARIADIC_OPTIONS = ("--target-columns",)
+
+
+def expand_variadic(argv: list[str]) -> list[str]:
+    """`--target-columns A B --x` -> `--target-columns A --target-columns B --x`."""
+    out: list[str] = []
+    flag: str | None = None
+    for word in argv:
+        if word in VARIADIC_OPTIONS:
+            flag = word
+            continue
+        if flag is not None and not word.startswith("-"):
+            out += [flag, word]
+            continue
+        flag = None
+        out.append(word)
+    return out
+
+
+def main() -> None:
+    """Console entry point."""
+    app(args=expand_variadic(sys.argv[1:]), prog_name="molbridge")
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -366,7 +366,10 @@ def train(config: TrainConfig) -> TrainResult:
         "molbridge_version": __version__,
         "split_sizes": splits.sizes,
     }
-    (out / "config.yaml").write_text(yaml.safe_dump(_plain(resolved), sort_keys=False))
+    config_path = out / "config.yaml"
+    if config.resume and config_path.exists():
+        _check_same_run(yaml.safe_load(config_path.read_text()), _plain(resolved), config_path)
+    config_path.write_text(yaml.safe_dump(_plain(resolved), sort_keys=False))
     if skipped:
         write_skipped([s for _, s in skipped], out / "skipped_rows.csv")
         log.warning("skipped %d invalid rows; listed in %s", len(skipped), out / "skipped_rows.csv")
@@ -429,6 +432,21 @@ def train(config: TrainConfig) -> TrainResult:
         [r["history"] for r in records], task_config.metric, out / "learning_curves.png"
     )
     return TrainResult(valid_metrics, test_metrics, metrics_path, model_path, summary)
+
+
+_MAY_CHANGE_ON_RESUME = {"resume", "progress", "cache_dir"}
+
+
+def _check_same_run(before: dict[str, Any], now: dict[str, Any], path: Path) -> None:
+    """A resumed run must be the run that was interrupted, or its epochs would mix two setups."""
+    changed = sorted(
+        key
+        for key in set(before) | set(now)
+        if key not in _MAY_CHANGE_ON_RESUME and before.get(key) != now.get(key)
+    )
+    if changed:
+        details = "; ".join(f"{k}: {before.get(k)!r} -> {now.get(k)!r}" for k in changed)
+        raise ValueError(f"--resume with other settings than {path} ({details}); use a new --out")
 
 
 def _encoder_config_of(config: TrainConfig, featurizer: GraphFeaturizer) -> dict[str, Any]:

@@ -197,3 +197,28 @@ def test_errors_are_clear(tmp_path: Path) -> None:
         "predict", "--model", evil, "--data", tmp_path / "x.csv", "--out", tmp_path / "p.csv"
     )
     assert result.exit_code == 2 and "never unpickles" in result.output
+
+
+def test_target_columns_take_several_values_after_one_flag() -> None:
+    from molbridge.cli.main import expand_variadic
+
+    argv = ["train", "--target-columns", "A", "B", "--out", "x", "--target-columns", "C"]
+    assert expand_variadic(argv) == [
+        "train",
+        "--target-columns",
+        "A",
+        "--target-columns",
+        "B",
+        "--out",
+        "x",
+        "--target-columns",
+        "C",
+    ]
+
+
+def test_resume_refuses_other_settings(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["train", "--data", data_dir / "esol_tiny.csv", "--out", out, "--no-progress"]
+    assert _invoke(*args, "--epochs", "1").exit_code == 0
+    result = _invoke(*args, "--epochs", "1", "--lr", "0.01", "--resume")
+    assert result.exit_code == 2 and "other settings" in result.output
