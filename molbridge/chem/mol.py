@@ -64,8 +64,10 @@ def parse_smiles(smiles: object, row: int | None = None) -> Chem.Mol:
     text = smiles.strip()
     if not text:
         raise InvalidMoleculeError(row, smiles, "empty SMILES")
-    # Capture RDKit's complaint for this call only (scoped; the global log stays as it is).
-    with _capture_rdkit_errors() as capture:
+    # Scoped to this call: RDKit's error text is captured into the exception, and its per-molecule
+    # warnings (e.g. "not removing hydrogen atom without neighbors") do not flood the terminal.
+    # The global log settings stay as they are.
+    with rdBase.BlockLogs(), _capture_rdkit_errors() as capture:
         mol = Chem.MolFromSmiles(text)
         if mol is None:
             raise InvalidMoleculeError(row, smiles, _diagnose(text, capture))
