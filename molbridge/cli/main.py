@@ -93,6 +93,12 @@ def train(
     cache_dir: str | None = typer.Option(
         None, help="Feature cache [default: $MOLBRIDGE_CACHE_DIR or ~/.cache/molbridge]."
     ),
+    atom_features: str | None = typer.Option(
+        None, help="Comma-separated atom feature columns [default: all nine OGB-style ones]."
+    ),
+    bond_features: str | None = typer.Option(
+        None, help="Comma-separated bond feature columns [default: bond_type,stereo,is_conjugated]."
+    ),
     progress: bool = typer.Option(True, help="Show progress bars."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -126,6 +132,8 @@ def train(
         resume=resume,
         cache_dir=cache_dir,
         progress=progress and sys.stderr.isatty(),
+        atom_features=atom_features.split(",") if atom_features else None,
+        bond_features=bond_features.split(",") if bond_features else None,
     )
     try:
         result = run_train(config)

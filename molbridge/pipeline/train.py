@@ -70,6 +70,8 @@ class TrainConfig:
     on_invalid: str | None = None
     resume: bool = False
     cache_dir: str | None = None
+    atom_features: list[str] | None = None
+    bond_features: list[str] | None = None
     progress: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -356,6 +358,11 @@ def train(config: TrainConfig) -> TrainResult:
     if config.ensemble < 1:
         raise ValueError("--ensemble must be at least 1")
     featurizer = GraphFeaturizer()
+    if config.atom_features or config.bond_features:
+        featurizer = GraphFeaturizer(
+            tuple(config.atom_features or featurizer.atom_features),
+            tuple(config.bond_features or featurizer.bond_features),
+        )
     train_path, spec = _resolve_dataset(config)
     table, splits, skipped = _make_splits(config, featurizer, spec, train_path)
     task_config = _task_config(config, spec, table, splits.train[1])

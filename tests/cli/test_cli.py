@@ -222,3 +222,36 @@ def test_resume_refuses_other_settings(data_dir: Path, tmp_path: Path) -> None:
     assert _invoke(*args, "--epochs", "1").exit_code == 0
     result = _invoke(*args, "--epochs", "1", "--lr", "0.01", "--resume")
     assert result.exit_code == 2 and "other settings" in result.output
+
+
+def test_featurizer_choice_travels_in_the_checkpoint(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hu"
+    result = _invoke(
+        "train",
+        "--data",
+        data_dir / "bbbp_tiny.csv",
+        "--out",
+        out,
+        "--epochs",
+        "1",
+        "--no-progress",
+        "--atom-features",
+        "atomic_num,chirality",
+        "--bond-features",
+        "bond_type",
+    )
+    assert result.exit_code == 0, result.output
+    bundle = load_bundle(out / "model.ckpt")
+    assert bundle.featurizer["atom_features"] == ["atomic_num", "chirality"]
+    assert bundle.encoder["atom_dims"] == [120, 5]
+    result = _invoke(
+        "predict",
+        "--model",
+        out / "model.ckpt",
+        "--data",
+        data_dir / "messy.csv",
+        "--out",
+        tmp_path / "p.csv",
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 12
