@@ -330,7 +330,7 @@ def _fit_member(
         train_dataloaders=_loader(splits.train, config.batch_size, True, seed),
         val_dataloaders=_loader(splits.valid, 256, False, seed),
         ckpt_path=resume_from,
-        weights_only=False,  # our own last.ckpt: optimizer and loop state, not only tensors
+        weights_only=True,  # even our own last.ckpt is read without running pickled code
     )
     best_path = checkpoint.best_model_path
     best_state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
