@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 OnInvalid = Literal["raise", "skip"]
 # Bump when parsing or caching changes what a cache entry would hold.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,9 @@ def read_table(path: Path | str) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    # skip_blank_lines=False: a blank line is a row (with an empty SMILES), so row numbers and
+    # the one-output-row-per-input-row promise hold for files with empty lines.
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], skip_blank_lines=False)
 
 
 def load_table(
@@ -277,14 +279,14 @@ def _parse_labels(frame: pd.DataFrame, columns: list[str], path: Path) -> np.nda
     return out
 
 
-def write_skipped(skipped: list[SkippedRow], path: Path) -> None:
-    """Write skipped rows (`row, line, smiles, reason`) to a CSV."""
+def write_skipped(skipped: list[tuple[str, SkippedRow]], path: Path) -> None:
+    """Write `(file, skipped row)` pairs as a CSV: `file, row, line, smiles, reason`."""
     pd.DataFrame(
         [
-            {"row": s.row, "line": s.row + 2, "smiles": s.smiles, "reason": s.reason}
-            for s in skipped
+            {"file": f, "row": s.row, "line": s.row + 2, "smiles": s.smiles, "reason": s.reason}
+            for f, s in skipped
         ],
-        columns=["row", "line", "smiles", "reason"],
+        columns=["file", "row", "line", "smiles", "reason"],
     ).to_csv(path, index=False)
 
 

@@ -119,22 +119,25 @@ def load_bundle(path: Path | str) -> Bundle:
         raise
     except Exception as err:  # safetensors raises its own error types for corrupt files
         raise CheckpointError(f"{path} could not be read as a molbridge bundle: {err}") from err
-    if header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a molbridge bundle")
     if header.get("format_version", 0) > FORMAT_VERSION:
         raise CheckpointError(
             f"{path} was written by a newer molbridge ({header.get('molbridge_version')}); upgrade"
         )
-    members: list[dict[str, torch.Tensor]] = [{} for _ in range(int(header["n_members"]))]
-    for name, tensor in tensors.items():
-        member, _, key = name.partition("/")
-        members[int(member.removeprefix("member"))][key] = tensor
-    return Bundle(
-        kind=header["kind"],
-        featurizer=header["featurizer"],
-        encoder=header["encoder"],
-        task=header.get("task", {}),
-        members=members,
-        extra=header.get("extra", {}),
-        version=header.get("molbridge_version", "unknown"),
-    )
+    try:
+        members: list[dict[str, torch.Tensor]] = [{} for _ in range(int(header["n_members"]))]
+        for name, tensor in tensors.items():
+            member, _, key = name.partition("/")
+            members[int(member.removeprefix("member"))][key] = tensor
+        return Bundle(
+            kind=header["kind"],
+            featurizer=dict(header["featurizer"]),
+            encoder=dict(header["encoder"]),
+            task=dict(header.get("task", {})),
+            members=members,
+            extra=dict(header.get("extra", {})),
+            version=str(header.get("molbridge_version", "unknown")),
+        )
+    except (KeyError, ValueError, TypeError, IndexError) as err:
+        raise CheckpointError(f"{path} has a damaged molbridge header: {err!r}") from err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -163,14 +164,19 @@ def _make_splits(
 
     table = load(train_path, targets)
     targets = list(table.target_columns)
-    skipped: list[Any] = [("train", s) for s in table.skipped]
+    skipped: list[Any] = [(str(train_path), s) for s in table.skipped]
     test_path = config.test or (spec.test_path if spec else None)
     valid_table = load(config.valid, targets) if config.valid else None
     test_table = load(test_path, targets) if test_path else None
-    for name, other in (("valid", valid_table), ("test", test_table)):
+    for source, other in ((config.valid, valid_table), (test_path, test_table)):
         if other is not None:
-            skipped += [(name, s) for s in other.skipped]
+            skipped += [(str(source), s) for s in other.skipped]
 
+    if split_column and (valid_table is not None or test_table is not None):
+        raise ValueError(
+            "--split column:NAME already says which rows are train, valid and test; "
+            "it cannot be combined with --valid/--test files (or a bundled dataset's test file)"
+        )
     method = "column" if split_column else config.split
     fractions = config.split_fractions
     if valid_table is not None and test_table is not None:
@@ -196,6 +202,8 @@ def _make_splits(
         test_part: tuple[PackedGraphs, np.ndarray] | None = _subset(test_table)
     else:
         test_part = _subset(table, test_idx) if len(test_idx) else None
+    if test_part is not None and len(test_part[0]) == 0:
+        raise ValueError("the test part has no valid molecule")
     if len(train_part[0]) == 0 or len(valid_part[0]) == 0:
         raise ValueError(
             f"the split left {len(train_part[0])} training and {len(valid_part[0])} validation "
@@ -218,6 +226,10 @@ def _task_config(
         if spec and spec.metric in TASK_METRICS[task_type]
         else TASK_METRICS[task_type][0]
     )
+    if metric not in TASK_METRICS[task_type]:
+        raise ValueError(
+            f"--metric {metric} does not fit a {task_type} task; valid: {TASK_METRICS[task_type]}"
+        )
     mean: tuple[float, ...] = ()
     std: tuple[float, ...] = ()
     if task_type == "regression":
@@ -295,6 +307,7 @@ def _fit_member(
         filename="best",
         monitor=f"valid/{task_config.metric}",
         mode="max" if higher else "min",
+        save_on_train_epoch_end=False,  # right after validation, before `latest` saves its state
         enable_version_counter=False,
     )
     # Lightning's `save_last=True` rewrites last.ckpt only when a best checkpoint is saved, so a
@@ -333,15 +346,13 @@ def _fit_member(
         weights_only=True,  # even our own last.ckpt is read without running pickled code
     )
     best_path = checkpoint.best_model_path
-    best_state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
+    best = torch.load(best_path, map_location="cpu", weights_only=True)
+    best_state = best["state_dict"]
     history = task.history
-    key = f"valid/{task_config.metric}"
-    scored = [row for row in history if np.isfinite(row.get(key, np.nan))]
-    best_row = (max if higher else min)(scored, key=lambda r: r[key]) if scored else {}
     record = {
         "member": member,
         "seed": seed,
-        "best_epoch": int(best_row.get("epoch", -1)),
+        "best_epoch": int(best["epoch"]),
         "history": history,
         "fit_seconds": time.perf_counter() - started,
     }
@@ -378,9 +389,15 @@ def train(config: TrainConfig) -> TrainResult:
         _check_same_run(yaml.safe_load(config_path.read_text()), _plain(resolved), config_path)
     config_path.write_text(yaml.safe_dump(_plain(resolved), sort_keys=False))
     if skipped:
-        write_skipped([s for _, s in skipped], out / "skipped_rows.csv")
+        write_skipped(skipped, out / "skipped_rows.csv")
         log.warning("skipped %d invalid rows; listed in %s", len(skipped), out / "skipped_rows.csv")
 
+    if not config.resume:
+        # a fresh run never reuses members of an earlier run in the same folder
+        for stale in out.glob("member*"):
+            ours = (stale / "checkpoints").exists() or (stale / "record.json").exists()
+            if stale.is_dir() and ours:
+                shutil.rmtree(stale)
     started = time.perf_counter()
     states, records = [], []
     for member in range(config.ensemble):

@@ -255,3 +255,52 @@ def test_featurizer_choice_travels_in_the_checkpoint(data_dir: Path, tmp_path: P
     )
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(tmp_path / "p.csv")) == 12
+
+
+def test_blank_lines_keep_their_rows(trained: Path, tmp_path: Path) -> None:
+    (tmp_path / "blank.csv").write_text("smiles\nCCO\n\nc1ccccc1\n")
+    out = tmp_path / "blank_pred.csv"
+    assert (
+        _invoke(
+            "predict",
+            "--model",
+            trained / "model.ckpt",
+            "--data",
+            tmp_path / "blank.csv",
+            "--out",
+            out,
+        ).exit_code
+        == 0
+    )
+    pred = pd.read_csv(out, keep_default_na=False)
+    assert len(pred) == 3 and pred["error"].tolist()[1] != "" and pred["error"].tolist()[2] == ""
+
+
+def test_column_split_cannot_mix_with_files(data_dir: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(data_dir / "esol_tiny.csv")
+    frame["part"] = ["train"] * 100 + ["test"] * 20
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    result = _invoke(
+        "train",
+        "--data",
+        tmp_path / "d.csv",
+        "--split",
+        "column:part",
+        "--test",
+        tmp_path / "d.csv",
+        "--out",
+        tmp_path / "o",
+        *SMALL,
+    )
+    assert result.exit_code == 2 and "cannot be combined" in result.output
+    result = _invoke(
+        "train",
+        "--data",
+        tmp_path / "d.csv",
+        "--metric",
+        "roc_auc",
+        "--out",
+        tmp_path / "o2",
+        *SMALL,
+    )
+    assert result.exit_code == 2 and "does not fit" in result.output

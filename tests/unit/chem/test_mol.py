@@ -60,3 +60,13 @@ def test_murcko_scaffold() -> None:
     assert murcko_scaffold(parse_smiles("CCc1ccccc1")) == "c1ccccc1"
     assert murcko_scaffold(parse_smiles("CCCC")) == ""
     assert murcko_scaffold(parse_smiles("O=C(O)C[C@@H]1CCCCC1")) == "C1CCCCC1"
+
+
+def test_scaffolds_keep_ring_stereo_like_pretrain_gnns_split() -> None:
+    cis = murcko_scaffold(parse_smiles("C[C@H]1CC[C@@H](c2ccccc2)CC1"))
+    assert cis == murcko_scaffold(parse_smiles("c1ccc(C2CCCCC2)cc1"))  # no ring stereocentre left
+    steroid_like = murcko_scaffold(parse_smiles("O=C1CC[C@H]2CCCC[C@@H]2C1"))
+    assert "@" in steroid_like
+    assert "@" not in murcko_scaffold(
+        parse_smiles("O=C1CC[C@H]2CCCC[C@@H]2C1"), include_chirality=False
+    )

@@ -75,3 +75,18 @@ def test_other_bad_files_are_refused(tmp_path: Path) -> None:
         load_bundle(garbage)
     with pytest.raises(FileNotFoundError):
         load_bundle(tmp_path / "missing.ckpt")
+
+
+def test_damaged_header_is_a_checkpoint_error(tmp_path: Path) -> None:
+    import json
+
+    from safetensors.torch import save_file
+
+    path = tmp_path / "damaged.ckpt"
+    header = {"format": "molbridge-bundle", "format_version": 1, "kind": "encoder"}  # no members
+    save_file({"member0/w": torch.zeros(1)}, str(path), metadata={"molbridge": json.dumps(header)})
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_bundle(path)
+    save_file({"w": torch.zeros(1)}, str(path), metadata={"molbridge": "[1, 2]"})
+    with pytest.raises(CheckpointError, match="not a molbridge bundle"):
+        load_bundle(path)
