@@ -93,11 +93,13 @@ class GraphEncoder(nn.Module):
     ) -> torch.Tensor:
         """`[n_atoms, n_atom_features]` categories -> `[n_atoms, hidden_dim]` node states."""
         h = self.atom_embedding(x)
+        first = self.bond_embeddings[0]
+        codes = first.codes(edge_attr) if first.by_combination else None  # shared by all layers
         last = len(self.convs) - 1
         for i, (conv, norm, bond_embedding) in enumerate(
             zip(self.convs, self.norms, self.bond_embeddings, strict=True)
         ):
-            h = norm(conv(h, edge_index, bond_embedding(edge_attr)))
+            h = norm(conv(h, edge_index, bond_embedding(edge_attr, codes)))
             if i < last:
                 h = torch.relu(h)
             h = self.dropout(h)

@@ -48,3 +48,18 @@ def test_config_round_trip_and_validation() -> None:
         GraphEncoderConfig(F.atom_dims, F.bond_dims, pooling="attention-ish")
     with pytest.raises(ValueError, match="atom_dims"):
         GraphEncoder(GraphEncoderConfig())
+
+
+def test_combination_lookup_equals_the_per_column_sum() -> None:
+    from molbridge.nn import CategoricalEmbedding
+
+    torch.manual_seed(0)
+    embedding = CategoricalEmbedding(F.bond_dims, 16)
+    assert embedding.by_combination
+    features = torch.stack([torch.randint(0, d, (64,)) for d in F.bond_dims], dim=1)
+    per_column = embedding.table(features + embedding.offsets).sum(dim=1)
+    assert torch.allclose(embedding(features), per_column, atol=1e-6)
+    grad_lookup = torch.autograd.grad(embedding(features).square().sum(), embedding.table.weight)
+    grad_sum = torch.autograd.grad(per_column.square().sum(), embedding.table.weight)
+    assert torch.allclose(grad_lookup[0], grad_sum[0], atol=1e-5)
+    assert not CategoricalEmbedding(F.atom_dims, 8).by_combination
