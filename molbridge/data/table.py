@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from rich.progress import track
 from rdkit import __version__ as rdkit_version
 
 from molbridge import __version__
@@ -29,6 +31,8 @@ from molbridge.featurize.graph import GraphFeaturizer, MolGraph
 log = logging.getLogger(__name__)
 
 OnInvalid = Literal["raise", "skip"]
+# Show a progress bar when featurizing at least this many molecules (in a terminal).
+PROGRESS_FROM = 5000
 # Bump when parsing or caching changes what a cache entry would hold.
 CACHE_FORMAT = 3
 
@@ -95,7 +99,10 @@ def featurize_smiles(
     rows: list[int] = []
     scaffolds: list[str] = []
     errors: list[SkippedRow] = []
-    for row, mol, error in parse_many(smiles, standardizer):
+    parsed = parse_many(smiles, standardizer)
+    if len(smiles) >= PROGRESS_FROM and sys.stderr.isatty():
+        parsed = track(parsed, total=len(smiles), description="featurizing", transient=True)
+    for row, mol, error in parsed:
         if mol is None:
             errors.append(SkippedRow(row, _as_text(smiles[row]), error or "invalid"))
             continue
