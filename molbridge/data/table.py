@@ -13,14 +13,15 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from rich.progress import track
 from rdkit import __version__ as rdkit_version
+from rich.progress import track
 
 from molbridge import __version__
 from molbridge.chem import InvalidMoleculeError, Standardizer, murcko_scaffold, parse_many
@@ -99,7 +100,7 @@ def featurize_smiles(
     rows: list[int] = []
     scaffolds: list[str] = []
     errors: list[SkippedRow] = []
-    parsed = parse_many(smiles, standardizer)
+    parsed: Iterable[tuple[int, Any, str | None]] = parse_many(smiles, standardizer)
     if len(smiles) >= PROGRESS_FROM and sys.stderr.isatty():
         parsed = track(parsed, total=len(smiles), description="featurizing", transient=True)
     for row, mol, error in parsed:
