@@ -296,7 +296,7 @@ def test_column_split_cannot_mix_with_files(data_dir: Path, tmp_path: Path) -> N
     result = _invoke(
         "train",
         "--data",
-        tmp_path / "d.csv",
+        data_dir / "esol_tiny.csv",
         "--metric",
         "roc_auc",
         "--out",
