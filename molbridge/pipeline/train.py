@@ -453,7 +453,10 @@ def train(config: TrainConfig) -> TrainResult:
     metrics_path = out / "metrics.json"
     metrics_path.write_text(json.dumps(_plain(summary), indent=2))
     plot_learning_curves(
-        [r["history"] for r in records], task_config.metric, out / "learning_curves.png"
+        [r["history"] for r in records],
+        task_config.metric,
+        out / "learning_curves.png",
+        best_epochs=[r["best_epoch"] for r in records],
     )
     return TrainResult(valid_metrics, test_metrics, metrics_path, model_path, summary)
 

@@ -10,8 +10,16 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt
 
 
-def plot_learning_curves(histories: list[list[dict[str, float]]], metric: str, path: Path) -> Path:
-    """Training loss and validation `metric` per epoch, one line per ensemble member."""
+def plot_learning_curves(
+    histories: list[list[dict[str, float]]],
+    metric: str,
+    path: Path,
+    best_epochs: list[int] | None = None,
+) -> Path:
+    """Training loss and validation `metric` per epoch, one line per ensemble member.
+
+    `best_epochs` (one per member) are marked: the epochs whose weights were kept.
+    """
     fig, (ax_loss, ax_metric) = plt.subplots(1, 2, figsize=(10, 4))
     for member, history in enumerate(histories):
         epochs = [row["epoch"] for row in history]
@@ -20,6 +28,11 @@ def plot_learning_curves(histories: list[list[dict[str, float]]], metric: str, p
         ax_metric.plot(
             epochs, [row.get(f"valid/{metric}", float("nan")) for row in history], label=label
         )
+    for epoch in best_epochs or []:
+        ax_metric.axvline(epoch, color="grey", linestyle="--", linewidth=1)
+    if best_epochs:
+        ax_metric.text(0.01, 0.02, "dashed: selected epoch", transform=ax_metric.transAxes,
+                       fontsize=8, color="grey")  # fmt: skip
     ax_loss.set(xlabel="epoch", ylabel="training loss", title="Training loss")
     ax_metric.set(xlabel="epoch", ylabel=metric, title=f"Validation {metric}")
     if len(histories) > 1:
