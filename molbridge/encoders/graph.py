@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch_geometric.nn import GINEConv, global_add_pool, global_max_pool, global_mean_pool
 
-from molbridge.nn import CategoricalEmbedding, mlp
+from molbridge.nn import CategoricalEmbedding, FastDropout, mlp
 
 _POOLS = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
 
@@ -81,7 +81,7 @@ class GraphEncoder(nn.Module):
             for _ in range(config.num_layers)
         )
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(config.num_layers))
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = FastDropout(config.dropout)
         self.pool = _POOLS[config.pooling]
 
     @property
