@@ -7,9 +7,9 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch_geometric.nn import GINEConv, global_add_pool, global_max_pool, global_mean_pool
+from torch_geometric.nn import global_add_pool, global_max_pool, global_mean_pool
 
-from molbridge.nn import CategoricalEmbedding, FastDropout, mlp
+from molbridge.nn import CategoricalEmbedding, FastDropout, GINEConv, mlp
 
 _POOLS = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
 
