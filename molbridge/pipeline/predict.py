@@ -47,6 +47,20 @@ def _featurize(
     return featurized.graphs, featurized.rows, errors
 
 
+def predict_packed(
+    models: list[PropertyTask], graphs: PackedGraphs, batch_size: int = 256, precision: str = "32"
+) -> np.ndarray:
+    """Ensemble-mean predictions `[n_graphs, n_tasks]` in the user's units, in store order."""
+    out = np.full((len(graphs), models[0].config.n_tasks), np.nan, dtype=np.float64)
+    with torch.inference_mode(), _autocast(precision):
+        for start in range(0, len(graphs), batch_size):
+            index = np.arange(start, min(start + batch_size, len(graphs)))
+            batch = graphs.collate(index)
+            values = torch.stack([m.predict_values(batch).float() for m in models]).mean(0)
+            out[index] = values.numpy()
+    return out
+
+
 def predict_frame(
     models: list[PropertyTask],
     featurizer: GraphFeaturizer,
@@ -56,14 +70,8 @@ def predict_frame(
 ) -> tuple[np.ndarray, list[str]]:
     """Predictions `[n_inputs, n_tasks]` (NaN for invalid rows) and an error text per row."""
     graphs, rows, errors = _featurize(smiles, featurizer)
-    n_tasks = models[0].config.n_tasks
-    out = np.full((len(smiles), n_tasks), np.nan, dtype=np.float64)
-    with torch.inference_mode(), _autocast(precision):
-        for start in range(0, len(graphs), batch_size):
-            index = np.arange(start, min(start + batch_size, len(graphs)))
-            batch = graphs.collate(index)
-            values = torch.stack([m.predict_values(batch).float() for m in models]).mean(0)
-            out[rows[index]] = values.numpy()
+    out = np.full((len(smiles), models[0].config.n_tasks), np.nan, dtype=np.float64)
+    out[rows] = predict_packed(models, graphs, batch_size, precision)
     return out, errors
 
 

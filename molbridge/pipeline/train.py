@@ -34,6 +34,7 @@ from molbridge.featurize import GraphFeaturizer
 from molbridge.io import Bundle, save_bundle
 from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.pipeline.models import load_init_encoder
+from molbridge.pipeline.predict import predict_packed
 from molbridge.report.curves import plot_learning_curves
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
 
@@ -251,24 +252,12 @@ def _task_config(
     )
 
 
-def _predict(
-    models: list[PropertyTask], part: tuple[PackedGraphs, np.ndarray], batch_size: int = 256
-) -> np.ndarray:
-    graphs, _ = part
-    out = []
-    with torch.inference_mode():
-        for start in range(0, len(graphs), batch_size):
-            batch = graphs.collate(np.arange(start, min(start + batch_size, len(graphs))))
-            out.append(torch.stack([m.predict_values(batch) for m in models]).mean(0).numpy())
-    return np.concatenate(out) if out else np.zeros((0, 0))
-
-
 def _score(
     models: list[PropertyTask], part: tuple[PackedGraphs, np.ndarray] | None, task_type: str
 ) -> dict[str, float]:
     if part is None:
         return {}
-    pred = _predict(models, part)
+    pred = predict_packed(models, part[0])
     return {name: get_metric(name)[0](part[1], pred) for name in TASK_METRICS[task_type]}
 
 
