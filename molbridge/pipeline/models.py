@@ -32,6 +32,11 @@ def load_init_encoder(
             f"{path} was trained with featurizer {bundle.featurizer}, "
             f"but this run uses {featurizer.to_config()}"
         )
+    return encoder_from_bundle(bundle, dropout)
+
+
+def encoder_from_bundle(bundle: Bundle, dropout: float | None = None) -> GraphEncoder:
+    """The bundle's graph encoder with its weights (member 0), `dropout` overridden if given."""
     config = GraphEncoderConfig.from_config(bundle.encoder)
     if dropout is not None:
         config.dropout = dropout

@@ -13,7 +13,7 @@ from molbridge.data.packed import PackedGraphs
 from molbridge.data.table import featurize_smiles, read_table
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import load_bundle
-from molbridge.pipeline.models import build_property_models
+from molbridge.pipeline.models import build_property_models, encoder_from_bundle
 from molbridge.tasks import PropertyTask
 
 ERROR_COLUMN = "error"
@@ -110,18 +110,12 @@ def embed_file(
     For `.npy`, the per-row errors go to `<out>.errors.csv` beside it; a parquet file holds the
     SMILES, the `error` column and one `emb_<i>` column per dimension.
     """
-    from molbridge.encoders import GraphEncoder, GraphEncoderConfig
-    from molbridge.pipeline.models import encoder_state
-
     out = Path(out)
     if out.suffix not in (".npy", ".parquet"):
         raise ValueError(f"--out must end in .npy or .parquet, got {out.name}")
     bundle = load_bundle(model_path)
     featurizer = GraphFeaturizer.from_config(bundle.featurizer)
-    encoder = GraphEncoder(GraphEncoderConfig.from_config(bundle.encoder))
-    state = bundle.members[0]
-    encoder.load_state_dict(encoder_state(state) if bundle.kind == "property-model" else state)
-    encoder.eval()
+    encoder = encoder_from_bundle(bundle).eval()
     frame = read_table(data)
     column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
     smiles = frame[column].tolist()

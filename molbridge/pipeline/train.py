@@ -31,7 +31,7 @@ from molbridge.data.splits import make_split
 from molbridge.data.table import MoleculeTable, load_table, write_skipped
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io import Bundle, save_bundle
+from molbridge.io import Bundle, load_bundle, save_bundle
 from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.pipeline.models import load_init_encoder
 from molbridge.pipeline.predict import predict_packed
@@ -266,6 +266,7 @@ def _fit_member(
     member: int,
     featurizer: GraphFeaturizer,
     task_config: PropertyTaskConfig,
+    encoder_config: GraphEncoderConfig,
     splits: _Splits,
     out: Path,
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -280,15 +281,7 @@ def _fit_member(
     if config.init:
         encoder = load_init_encoder(config.init, featurizer, dropout=config.dropout)
     else:
-        encoder = GraphEncoder(
-            GraphEncoderConfig(
-                featurizer.atom_dims,
-                featurizer.bond_dims,
-                config.num_layers,
-                config.hidden_dim,
-                config.dropout,
-            )
-        )
+        encoder = GraphEncoder(encoder_config)
     task = PropertyTask(encoder, task_config)
     higher = get_metric(task_config.metric)[1]
     checkpoint = ModelCheckpoint(
@@ -387,17 +380,18 @@ def train(config: TrainConfig) -> TrainResult:
             ours = (stale / "checkpoints").exists() or (stale / "record.json").exists()
             if stale.is_dir() and ours:
                 shutil.rmtree(stale)
+    encoder_config = _encoder_config_of(config, featurizer)
     started = time.perf_counter()
     states, records = [], []
     for member in range(config.ensemble):
-        state, record = _fit_member(config, member, featurizer, task_config, splits, out)
+        state, record = _fit_member(
+            config, member, featurizer, task_config, encoder_config, splits, out
+        )
         states.append(state)
         records.append(record)
 
     models = []
-    encoder_config = None
     for state in states:
-        encoder_config = GraphEncoderConfig.from_config(_encoder_config_of(config, featurizer))
         model = PropertyTask(GraphEncoder(encoder_config), task_config)
         model.load_state_dict(state)
         model.eval()
@@ -409,7 +403,7 @@ def train(config: TrainConfig) -> TrainResult:
         Bundle(
             kind="property-model",
             featurizer=featurizer.to_config(),
-            encoder=encoder_config.to_config() if encoder_config else {},
+            encoder=encoder_config.to_config(),
             task=task_config.to_config(),
             members=[{k: v for k, v in s.items()} for s in states],
             extra={
@@ -465,11 +459,12 @@ def _check_same_run(before: dict[str, Any], now: dict[str, Any], path: Path) -> 
         raise ValueError(f"--resume with other settings than {path} ({details}); use a new --out")
 
 
-def _encoder_config_of(config: TrainConfig, featurizer: GraphFeaturizer) -> dict[str, Any]:
+def _encoder_config_of(config: TrainConfig, featurizer: GraphFeaturizer) -> GraphEncoderConfig:
+    """The encoder's configuration: the pre-trained bundle's (with this run's dropout), else
+    built from the run's flags."""
     if config.init:
-        from molbridge.io import load_bundle
-
-        encoder = load_bundle(config.init).encoder | {"dropout": config.dropout}
+        encoder = GraphEncoderConfig.from_config(load_bundle(config.init).encoder)
+        encoder.dropout = config.dropout
         return encoder
     return GraphEncoderConfig(
         featurizer.atom_dims,
@@ -477,7 +472,7 @@ def _encoder_config_of(config: TrainConfig, featurizer: GraphFeaturizer) -> dict
         config.num_layers,
         config.hidden_dim,
         config.dropout,
-    ).to_config()
+    )
 
 
 def _plain(value: Any) -> Any:
