@@ -4,7 +4,8 @@ Measures, on a bundled dataset (default BBBP, 2,039 molecules):
   - featurization mol/s: cold (RDKit parse + features + scaffolds) and from the on-disk cache;
   - training mol/s through Lightning (the same Trainer setup `molbridge train` uses), per epoch,
     the first epoch dropped as warm-up; median over epochs;
-  - inference mol/s (eval mode, no grad), median over repeats;
+  - inference mol/s through `predict_packed` (what `molbridge predict` runs: collate, the
+    encoder's inference copy, head), median over repeats;
   - peak resident memory of the process.
 
 Usage:  .venv/bin/python benchmarks/throughput.py [--dataset bbbp] [--batch-size 256]
@@ -31,6 +32,7 @@ from molbridge.data.registry import get_dataset
 from molbridge.data.table import load_table
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
+from molbridge.pipeline.predict import predict_packed
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
 
 
@@ -111,15 +113,11 @@ def main() -> None:
         )  # fmt: skip
         trainer.fit(task, train_dataloaders=loader)
         epoch_rates = [n / s for s in timer.seconds[1:]]
-        task.eval()
-        autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16-mixed")
         rates = []
-        with torch.inference_mode(), autocast:
-            for _ in range(args.inference_repeats):
-                start = time.perf_counter()
-                for s in range(0, n, args.batch_size):
-                    task.predict_values(graphs.collate(np.arange(s, min(s + args.batch_size, n))))
-                rates.append(n / (time.perf_counter() - start))
+        for _ in range(args.inference_repeats):
+            start = time.perf_counter()
+            predict_packed([task], graphs, args.batch_size, precision)
+            rates.append(n / (time.perf_counter() - start))
         results[f"train_mol_per_s[{precision}]"] = statistics.median(epoch_rates)
         results[f"train_epoch_rates[{precision}]"] = epoch_rates
         results[f"inference_mol_per_s[{precision}]"] = statistics.median(rates)

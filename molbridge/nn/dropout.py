@@ -41,8 +41,9 @@ class FastDropout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
-        keep = _keep_mask(x.shape, self.p, x.device)
-        return x.masked_fill(~keep, 0.0) * (1.0 / (1.0 - self.p))
+        # a multiply by the scaled mask: `masked_fill` (and its backward) took about 3x as long
+        scale = _keep_mask(x.shape, self.p, x.device).to(x.dtype).mul_(1.0 / (1.0 - self.p))
+        return x * scale
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

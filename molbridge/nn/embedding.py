@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 # Above this many distinct combinations, look up each column separately.
@@ -52,7 +53,8 @@ class CategoricalEmbedding(nn.Module):
         `codes` (from `codes(features)`) may be passed to reuse them across layers.
         """
         if not self.by_combination:
-            return self.table(features + self.offsets).sum(dim=1)
+            # one fused gather-and-sum per row (no [n, n_columns, out_dim] intermediate)
+            return F.embedding_bag(features + self.offsets, self.table.weight, mode="sum")
         if codes is None:
             codes = self.codes(features)
         combinations = self.table(self.combination_rows).sum(dim=1)  # [n_combinations, out_dim]

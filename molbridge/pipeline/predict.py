@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from molbridge.data.packed import PackedGraphs
+from molbridge.data.packed import GraphBatch, PackedGraphs
 from molbridge.data.table import featurize_smiles, read_table
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import load_bundle
@@ -28,12 +27,31 @@ def _smiles_column(frame: pd.DataFrame, requested: str | None, default: str) -> 
     return column
 
 
-def _autocast(precision: str) -> torch.autocast | nullcontext:
-    if precision == "bf16-mixed":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    if precision in ("32", "32-true"):
-        return nullcontext()
-    raise ValueError(f"unknown precision {precision!r}; valid: 32, bf16-mixed")
+_DTYPES = {"32": torch.float32, "32-true": torch.float32, "bf16-mixed": torch.bfloat16}
+
+
+def _inference_dtype(precision: str) -> torch.dtype:
+    if precision not in _DTYPES:
+        raise ValueError(f"unknown precision {precision!r}; valid: 32, bf16-mixed")
+    return _DTYPES[precision]
+
+
+class _Predictor:
+    """One model prepared for prediction: its encoder's fast inference copy when it has one
+    (batch norm folded, weights in the compute dtype), else the encoder under autocast."""
+
+    def __init__(self, task: PropertyTask, dtype: torch.dtype) -> None:
+        self.task = task.eval()
+        for_inference = getattr(task.encoder, "for_inference", None)
+        self.encoder = for_inference(dtype) if for_inference is not None else task.encoder
+        self.autocast = for_inference is None and dtype != torch.float32
+
+    def __call__(self, batch: GraphBatch) -> torch.Tensor:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.autocast):
+            embedding = self.encoder(
+                batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs
+            )
+        return self.task.values_from_outputs(self.task.head(embedding.float()))
 
 
 def _featurize(
@@ -52,12 +70,13 @@ def predict_packed(
 ) -> np.ndarray:
     """Ensemble-mean predictions `[n_graphs, n_tasks]` in the user's units, in store order."""
     out = np.full((len(graphs), models[0].config.n_tasks), np.nan, dtype=np.float64)
-    with torch.inference_mode(), _autocast(precision):
+    dtype = _inference_dtype(precision)
+    with torch.inference_mode():
+        predictors = [_Predictor(m, dtype) for m in models]
         for start in range(0, len(graphs), batch_size):
             index = np.arange(start, min(start + batch_size, len(graphs)))
             batch = graphs.collate(index)
-            values = torch.stack([m.predict_values(batch).float() for m in models]).mean(0)
-            out[index] = values.numpy()
+            out[index] = torch.stack([p(batch) for p in predictors]).mean(0).numpy()
     return out
 
 
@@ -115,7 +134,7 @@ def embed_file(
         raise ValueError(f"--out must end in .npy or .parquet, got {out.name}")
     bundle = load_bundle(model_path)
     featurizer = GraphFeaturizer.from_config(bundle.featurizer)
-    encoder = encoder_from_bundle(bundle).eval()
+    encoder = encoder_from_bundle(bundle).for_inference(torch.float32)
     frame = read_table(data)
     column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
     smiles = frame[column].tolist()

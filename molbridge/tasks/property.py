@@ -118,7 +118,10 @@ class PropertyTask(L.LightningModule):
 
     def predict_values(self, batch: GraphBatch) -> torch.Tensor:
         """Predictions in the user's units: probabilities, or de-standardised values."""
-        out = self(batch)
+        return self.values_from_outputs(self(batch))
+
+    def values_from_outputs(self, out: torch.Tensor) -> torch.Tensor:
+        """Raw outputs (from `forward`) -> probabilities, or de-standardised values."""
         if self.config.task_type == "classification":
             return torch.sigmoid(out)
         return out * self.target_std + self.target_mean

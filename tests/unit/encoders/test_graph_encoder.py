@@ -63,3 +63,40 @@ def test_combination_lookup_equals_the_per_column_sum() -> None:
     grad_sum = torch.autograd.grad(per_column.square().sum(), embedding.table.weight)
     assert torch.allclose(grad_lookup[0], grad_sum[0], atol=1e-5)
     assert not CategoricalEmbedding(F.atom_dims, 8).by_combination
+
+
+def _trained_batch_norms(encoder: GraphEncoder, b: object) -> None:
+    """Give every batch norm non-trivial running statistics and affine parameters."""
+    encoder.train()
+    with torch.no_grad():
+        for module in encoder.modules():
+            if isinstance(module, torch.nn.BatchNorm1d):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.5, 0.5)
+                module.momentum = 1.0
+        encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)  # type: ignore[attr-defined]
+    encoder.eval()
+
+
+def test_inference_copy_computes_the_same_function() -> None:
+    torch.manual_seed(0)
+    encoder = GraphEncoder(GraphEncoderConfig(F.atom_dims, F.bond_dims, 3, 32, 0.5))
+    smiles = ["CCO", "CCCCN", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "[Na+].[Cl-]"]
+    graphs = PackedGraphs.from_graphs([F(parse_smiles(s)) for s in smiles], 9, 3)
+    b = graphs.collate(np.arange(len(smiles)))
+    _trained_batch_norms(encoder, b)
+    before = {k: v.clone() for k, v in encoder.state_dict().items()}
+    with torch.no_grad():
+        reference = encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
+        fp32 = encoder.for_inference(torch.float32)
+        bf16 = encoder.for_inference(torch.bfloat16)
+        out32 = fp32(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
+        out16 = bf16(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in fp32.modules())
+    assert torch.allclose(out32, reference, atol=1e-5)
+    assert out16.dtype == torch.bfloat16
+    assert torch.allclose(out16.float(), reference, atol=0.05 * reference.abs().max().item())
+    # the original is untouched and still trainable in fp32
+    assert encoder.activation_dtype is None
+    for key, value in encoder.state_dict().items():
+        assert torch.equal(value, before[key]), key
