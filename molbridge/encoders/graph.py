@@ -96,20 +96,29 @@ class GraphEncoder(nn.Module):
         self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor
     ) -> torch.Tensor:
         """`[n_atoms, n_atom_features]` categories -> `[n_atoms, hidden_dim]` node states."""
-        h = self.atom_embedding(x)
-        if self.activation_dtype is not None:
-            h = h.to(self.activation_dtype)
+        dtype = self._activation_dtype()
+        h = self.atom_embedding(x).to(dtype)
         first = self.bond_embeddings[0]
         codes = first.codes(edge_attr) if first.by_combination else None  # shared by all layers
         last = len(self.convs) - 1
         for i, (conv, norm, bond_embedding) in enumerate(
             zip(self.convs, self.norms, self.bond_embeddings, strict=True)
         ):
-            h = norm(conv(h, edge_index, bond_embedding(edge_attr, codes)))
+            h = norm(conv(h, edge_index, bond_embedding(edge_attr, codes, dtype)))
             if i < last:
                 h = torch.relu(h)
             h = self.dropout(h)
         return h
+
+    def _activation_dtype(self) -> torch.dtype:
+        """The node states' dtype: the inference copy's, else autocast's (so gathers, scatters
+        and element-wise ops run in bf16 under bf16 autocast, not only the matrix products),
+        else the embedding table's."""
+        if self.activation_dtype is not None:
+            return self.activation_dtype
+        if torch.is_autocast_enabled("cpu"):
+            return torch.get_autocast_dtype("cpu")
+        return self.atom_embedding.table.weight.dtype
 
     @torch.no_grad()
     def for_inference(self, dtype: torch.dtype = torch.float32) -> GraphEncoder:

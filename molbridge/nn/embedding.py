@@ -47,15 +47,23 @@ class CategoricalEmbedding(nn.Module):
         """`[n, n_columns]` categories -> `[n]` combination codes (for `by_combination`)."""
         return (features * self.strides).sum(dim=1)
 
-    def forward(self, features: torch.Tensor, codes: torch.Tensor | None = None) -> torch.Tensor:
-        """`[n, n_columns]` int64 categories -> `[n, out_dim]`.
+    def forward(
+        self,
+        features: torch.Tensor,
+        codes: torch.Tensor | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> torch.Tensor:
+        """`[n, n_columns]` int64 categories -> `[n, out_dim]`, in `dtype` if given.
 
         `codes` (from `codes(features)`) may be passed to reuse them across layers.
         """
         if not self.by_combination:
             # one fused gather-and-sum per row (no [n, n_columns, out_dim] intermediate)
-            return F.embedding_bag(features + self.offsets, self.table.weight, mode="sum")
+            out = F.embedding_bag(features + self.offsets, self.table.weight, mode="sum")
+            return out if dtype is None else out.to(dtype)
         if codes is None:
             codes = self.codes(features)
         combinations = self.table(self.combination_rows).sum(dim=1)  # [n_combinations, out_dim]
+        if dtype is not None:
+            combinations = combinations.to(dtype)  # cast the small table, not the gathered rows
         return combinations.index_select(0, codes)

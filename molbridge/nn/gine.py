@@ -34,4 +34,6 @@ class GINEConv(nn.Module):
         aggregated = message.new_zeros((x.shape[0], message.shape[1])).index_add_(
             0, target, message
         )
-        return self.nn((1 + self.eps) * x + aggregated)
+        # one fused add with a Python scalar: `(1 + eps) * x` with the 1-element fp32 buffer
+        # would promote bf16 node states to fp32 (and cost two passes)
+        return self.nn(torch.add(aggregated, x, alpha=1.0 + float(self.eps)))
