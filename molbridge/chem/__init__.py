@@ -1,6 +1,13 @@
 """The RDKit boundary: parsing, standardisation, scaffolds."""
 
 from molbridge.chem.mol import InvalidMoleculeError, Standardizer, parse_many, parse_smiles
-from molbridge.chem.scaffold import murcko_scaffold
+from molbridge.chem.scaffold import murcko_scaffold, scaffold_of_smiles
 
-__all__ = ["InvalidMoleculeError", "Standardizer", "murcko_scaffold", "parse_many", "parse_smiles"]
+__all__ = [
+    "InvalidMoleculeError",
+    "Standardizer",
+    "murcko_scaffold",
+    "parse_many",
+    "parse_smiles",
+    "scaffold_of_smiles",
+]

@@ -14,3 +14,13 @@ def murcko_scaffold(mol: Chem.Mol, include_chirality: bool = True) -> str:
     """
     scaffold = MurckoScaffold.GetScaffoldForMol(mol)
     return Chem.MolToSmiles(scaffold, isomericSmiles=include_chirality)
+
+
+def scaffold_of_smiles(smiles: str, include_chirality: bool = False) -> str | None:
+    """Scaffold of a SMILES string parsed by plain `Chem.MolFromSmiles`, as RDKit's
+    `MurckoScaffoldSmiles(mol=..., includeChirality=...)` gives it; `None` when RDKit cannot
+    parse it. This is what TDC's scaffold split groups by (no standardisation, no stereo)."""
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return None
+    return murcko_scaffold(mol, include_chirality)

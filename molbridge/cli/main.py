@@ -75,7 +75,11 @@ def train(
     valid: str | None = typer.Option(None, help="Separate validation CSV."),
     task: TaskType | None = typer.Option(None, help="Inferred from the labels when omitted."),
     metric: str | None = typer.Option(None, help="Validation metric that picks the best epoch."),
-    split: str = typer.Option("scaffold", help="scaffold | random | column:NAME"),
+    split: str | None = typer.Option(
+        None,
+        help="scaffold | tdc-scaffold | random | column:NAME "
+        "(default: the bundled dataset's protocol, else scaffold)",
+    ),
     init: str | None = typer.Option(None, help="Pre-trained encoder bundle to start from."),
     epochs: int = typer.Option(100, min=1),
     batch_size: int = typer.Option(32, min=1),
@@ -140,7 +144,9 @@ def train(
     except (InvalidMoleculeError, CheckpointError, FileNotFoundError, ValueError, KeyError) as err:
         _fail(err)
         return
-    table = Table(title=f"{data} — {result.summary['task']}, split {split}, seed {seed}")
+    table = Table(
+        title=f"{data} — {result.summary['task']}, split {result.summary['split']}, seed {seed}"
+    )
     table.add_column("metric")
     table.add_column("valid", justify="right")
     table.add_column("test", justify="right")

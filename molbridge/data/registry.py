@@ -31,6 +31,7 @@ class DatasetSpec:
         task: `"classification"` or `"regression"`.
         metric: the official metric (`roc_auc`, `rmse`, `mae`, `spearman`, `auprc`).
         on_invalid: how its loader treats SMILES RDKit cannot parse (see SOURCES.md).
+        split: the protocol's split (`scaffold`: Hu et al.; `tdc-scaffold`: TDC's, seeded).
     """
 
     name: str
@@ -41,6 +42,7 @@ class DatasetSpec:
     task: str
     metric: str
     on_invalid: str = "raise"
+    split: str = "scaffold"
 
     @property
     def train_path(self) -> Path:
@@ -113,6 +115,7 @@ _ADMET = [
         ("Y",),
         "classification" if metric in ("roc_auc", "auprc") else "regression",
         metric,
+        split="tdc-scaffold",
     )
     for name, metric in _ADMET_METRICS.items()
 ]

@@ -5,10 +5,13 @@ Each function returns three sorted int64 index arrays into the molecules it was 
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
+
+from molbridge.chem import scaffold_of_smiles
 
 Split = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -53,6 +56,53 @@ def scaffold_split(scaffolds: Sequence[str], fractions: Sequence[float] = (0.8, 
     return _as_split(train, valid, test)
 
 
+def tdc_scaffolds(smiles: Sequence[str]) -> list[str | None]:
+    """The scaffolds TDC's split groups by: stereo-free Murcko scaffolds of the raw SMILES
+    (`None` where RDKit cannot parse one)."""
+    return [scaffold_of_smiles(text, include_chirality=False) for text in smiles]
+
+
+def tdc_scaffold_split(
+    scaffolds: Sequence[str | None], seed: int, fractions: Sequence[float] = (0.875, 0.125, 0.0)
+) -> Split:
+    """TDC's seeded scaffold split (`tdc.utils.split.create_scaffold_split`), which the ADMET
+    benchmark group uses to make train/valid from `train_val.csv` for seeds 1-5.
+
+    Molecules are grouped by `tdc_scaffolds` (unparsable ones, `None`, are left out of every
+    part, as TDC leaves them out). Groups
+    bigger than half the valid or half the test size are "big", the rest "small"; each list is
+    shuffled with Python's `random.Random(seed)` (big first), and groups are assigned greedily:
+    to train while it stays within `int(n * f_train)`, then to valid (within `int(n * f_valid)`
+    when a test part is asked for), then to test. Only which rows land where is reproduced (the
+    parts come back sorted), which is all a split means here.
+    """
+    frac_train, frac_valid, frac_test = _check_fractions(fractions)
+    groups: dict[str, list[int]] = defaultdict(list)  # first-seen order, as TDC's dict
+    for i, scaffold in enumerate(scaffolds):
+        if scaffold is not None:
+            groups[scaffold].append(i)
+    n = sum(len(g) for g in groups.values())
+    train_size = int(n * frac_train)
+    valid_size = int(n * frac_valid)
+    test_size = n - train_size - valid_size
+    big = [g for g in groups.values() if len(g) > valid_size / 2 or len(g) > test_size / 2]
+    small = [g for g in groups.values() if not (len(g) > valid_size / 2 or len(g) > test_size / 2)]
+    rng = random.Random(seed)
+    rng.shuffle(big)
+    rng.shuffle(small)
+    train: list[int] = []
+    valid: list[int] = []
+    test: list[int] = []
+    for group in big + small:
+        if len(train) + len(group) <= train_size:
+            train.extend(group)
+        elif frac_test == 0 or len(valid) + len(group) <= valid_size:
+            valid.extend(group)
+        else:
+            test.extend(group)
+    return _as_split(train, valid, test)
+
+
 def random_split(n: int, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0) -> Split:
     """Uniformly random split of `n` items, reproducible from `seed`."""
     frac_train, frac_valid, _ = _check_fractions(fractions)
@@ -81,20 +131,29 @@ def column_split(values: Sequence[object]) -> Split:
     return _as_split(*parts)
 
 
+SPLIT_METHODS = ("scaffold", "tdc-scaffold", "random", "column:NAME")
+
+
 def make_split(
     method: str,
     scaffolds: Sequence[str],
     seed: int = 0,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     column: Sequence[object] | None = None,
+    smiles: Sequence[str] | None = None,
 ) -> Split:
-    """Dispatch by name: `scaffold`, `random`, or `column` (with the column's values)."""
+    """Dispatch by name: `scaffold` (Hu et al.), `tdc-scaffold` (with the raw SMILES),
+    `random`, or `column` (with the column's values)."""
     if method == "scaffold":
         return scaffold_split(scaffolds, fractions)
+    if method == "tdc-scaffold":
+        if smiles is None:
+            raise ValueError("TDC's scaffold split needs the SMILES")
+        return tdc_scaffold_split(tdc_scaffolds(smiles), seed, fractions)
     if method == "random":
         return random_split(len(scaffolds), fractions, seed)
     if method == "column":
         if column is None:
             raise ValueError("a column split needs the column's values")
         return column_split(column)
-    raise ValueError(f"unknown split {method!r}; valid: scaffold, random, column:NAME")
+    raise ValueError(f"unknown split {method!r}; valid: {', '.join(SPLIT_METHODS)}")

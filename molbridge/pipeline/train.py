@@ -1,9 +1,10 @@
 """Fine-tune the graph encoder on a table of molecules: split, train, select on valid, test.
 
 `train(TrainConfig(...))` is what `molbridge train` runs; every output lands in `config.out`:
-`model.ckpt` (bundle), `metrics.json`, `config.yaml`, `learning_curves.png`, and, when rows were
-skipped, `skipped_rows.csv`. With `resume=True` an interrupted run continues from its last
-finished epoch (Lightning's `last.ckpt`), and finished ensemble members are not trained again.
+`model.ckpt` (bundle), `metrics.json`, `config.yaml`, `learning_curves.png`, with a test part
+`test_predictions.csv`, and, when rows were skipped, `skipped_rows.csv`. With `resume=True` an
+interrupted run continues from its last finished epoch (Lightning's `last.ckpt`), and finished
+ensemble members are not trained again.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import lightning as L
 import numpy as np
+import pandas as pd
 import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
@@ -57,7 +60,7 @@ class TrainConfig:
     test: str | None = None
     task: str | None = None
     metric: str | None = None
-    split: str = "scaffold"
+    split: str | None = None  # None: the bundled dataset's protocol, else `scaffold`
     split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
     init: str | None = None
     epochs: int = 100
@@ -107,27 +110,47 @@ def _infer_task(y: np.ndarray) -> str:
     return "classification" if labels.size and np.isin(labels, (0.0, 1.0)).all() else "regression"
 
 
+class Part(NamedTuple):
+    """One part of a split: graphs, labels `[n, n_tasks]` and the input SMILES."""
+
+    graphs: PackedGraphs
+    y: np.ndarray
+    smiles: np.ndarray
+
+
 @dataclass
-class _Splits:
-    train: tuple[PackedGraphs, np.ndarray]
-    valid: tuple[PackedGraphs, np.ndarray]
-    test: tuple[PackedGraphs, np.ndarray] | None
+class Splits:
+    """Train, valid and (optional) test parts, and their sizes."""
+
+    train: Part
+    valid: Part
+    test: Part | None
     sizes: dict[str, int]
 
 
-def _subset(
-    table: MoleculeTable, index: np.ndarray | None = None
-) -> tuple[PackedGraphs, np.ndarray]:
-    """The molecules at `index` (all when `None`) as their own packed store and labels."""
+@dataclass
+class PreparedData:
+    """A run's data as `train` will use it (also what the benchmark baselines are fitted on)."""
+
+    featurizer: GraphFeaturizer
+    spec: DatasetSpec | None
+    train_path: Path
+    table: MoleculeTable
+    splits: Splits
+    skipped: list[Any]
+    split: str
+    task: PropertyTaskConfig
+
+
+def _subset(table: MoleculeTable, index: np.ndarray | None = None) -> Part:
+    """The molecules at `index` (all when `None`) as their own packed store, labels, SMILES."""
     if index is None:
-        return table.graphs, table.y
-    return table.graphs.subset(index), table.y[index]
+        return Part(table.graphs, table.y, table.smiles)
+    return Part(table.graphs.subset(index), table.y[index], table.smiles[index])
 
 
-def _loader(
-    part: tuple[PackedGraphs, np.ndarray], batch_size: int, shuffle: bool, seed: int
-) -> DataLoader:
-    graphs, y = part
+def _loader(part: Part, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
+    graphs, y = part.graphs, part.y
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(
         range(len(graphs)),
@@ -139,17 +162,19 @@ def _loader(
 
 
 def _make_splits(
-    config: TrainConfig, featurizer: GraphFeaturizer, spec: DatasetSpec | None, train_path: Path
-) -> tuple[MoleculeTable, _Splits, list[Any]]:
+    config: TrainConfig,
+    featurizer: GraphFeaturizer,
+    spec: DatasetSpec | None,
+    train_path: Path,
+    split: str,
+) -> tuple[MoleculeTable, Splits, list[Any]]:
     smiles_column = config.smiles_column or (spec.smiles_column if spec else "smiles")
     targets = config.target_columns or (
         list(spec.target_columns) if spec and spec.target_columns else None
     )
     on_invalid = config.on_invalid or (spec.on_invalid if spec else "raise")
     cache_dir = Path(config.cache_dir) if config.cache_dir else None
-    split_column = (
-        config.split.removeprefix("column:") if config.split.startswith("column:") else None
-    )
+    split_column = split.removeprefix("column:") if split.startswith("column:") else None
     extra = (split_column,) if split_column else ()
 
     def load(path: Path | str, target_columns: list[str] | None) -> MoleculeTable:
@@ -178,7 +203,7 @@ def _make_splits(
             "--split column:NAME already says which rows are train, valid and test; "
             "it cannot be combined with --valid/--test files (or a bundled dataset's test file)"
         )
-    method = "column" if split_column else config.split
+    method = "column" if split_column else split
     fractions = config.split_fractions
     if valid_table is not None and test_table is not None:
         index = np.arange(len(table))
@@ -193,6 +218,7 @@ def _make_splits(
             seed=config.seed,
             fractions=fractions,
             column=table.extra.get(split_column) if split_column else None,
+            smiles=table.smiles.tolist(),
         )
         if valid_table is not None:
             train_idx, test_idx = np.sort(np.concatenate([train_idx, test_idx])), valid_idx
@@ -200,22 +226,22 @@ def _make_splits(
     train_part = _subset(table, train_idx)
     valid_part = _subset(valid_table) if valid_table else _subset(table, valid_idx)
     if test_table is not None:
-        test_part: tuple[PackedGraphs, np.ndarray] | None = _subset(test_table)
+        test_part: Part | None = _subset(test_table)
     else:
         test_part = _subset(table, test_idx) if len(test_idx) else None
-    if test_part is not None and len(test_part[0]) == 0:
+    if test_part is not None and len(test_part.graphs) == 0:
         raise ValueError("the test part has no valid molecule")
-    if len(train_part[0]) == 0 or len(valid_part[0]) == 0:
+    if len(train_part.graphs) == 0 or len(valid_part.graphs) == 0:
         raise ValueError(
-            f"the split left {len(train_part[0])} training and {len(valid_part[0])} validation "
-            "molecules; give more data or other --split/--valid/--test"
+            f"the split left {len(train_part.graphs)} training and {len(valid_part.graphs)} "
+            "validation molecules; give more data or other --split/--valid/--test"
         )
     sizes = {
-        "train": len(train_part[0]),
-        "valid": len(valid_part[0]),
-        "test": 0 if test_part is None else len(test_part[0]),
+        "train": len(train_part.graphs),
+        "valid": len(valid_part.graphs),
+        "test": 0 if test_part is None else len(test_part.graphs),
     }
-    return table, _Splits(train_part, valid_part, test_part, sizes), skipped
+    return table, Splits(train_part, valid_part, test_part, sizes), skipped
 
 
 def _task_config(
@@ -253,12 +279,13 @@ def _task_config(
 
 
 def _score(
-    models: list[PropertyTask], part: tuple[PackedGraphs, np.ndarray] | None, task_type: str
-) -> dict[str, float]:
+    models: list[PropertyTask], part: Part | None, task_type: str
+) -> tuple[dict[str, float], np.ndarray | None]:
+    """Metrics of the ensemble on `part`, and its predictions."""
     if part is None:
-        return {}
-    pred = predict_packed(models, part[0])
-    return {name: get_metric(name)[0](part[1], pred) for name in TASK_METRICS[task_type]}
+        return {}, None
+    pred = predict_packed(models, part.graphs)
+    return {name: get_metric(name)[0](part.y, pred) for name in TASK_METRICS[task_type]}, pred
 
 
 def _fit_member(
@@ -267,7 +294,7 @@ def _fit_member(
     featurizer: GraphFeaturizer,
     task_config: PropertyTaskConfig,
     encoder_config: GraphEncoderConfig,
-    splits: _Splits,
+    splits: Splits,
     out: Path,
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Train one ensemble member; returns its best-validation weights and its record."""
@@ -344,12 +371,8 @@ def _fit_member(
     return best_state, record
 
 
-def train(config: TrainConfig) -> TrainResult:
-    """Run a whole fine-tuning job; see the module docstring for its outputs."""
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    if config.ensemble < 1:
-        raise ValueError("--ensemble must be at least 1")
+def prepare_data(config: TrainConfig) -> PreparedData:
+    """Read, featurize and split the data of a run, and resolve its task, as `train` does."""
     featurizer = GraphFeaturizer()
     if config.atom_features or config.bond_features:
         featurizer = GraphFeaturizer(
@@ -357,9 +380,32 @@ def train(config: TrainConfig) -> TrainResult:
             tuple(config.bond_features or featurizer.bond_features),
         )
     train_path, spec = _resolve_dataset(config)
-    table, splits, skipped = _make_splits(config, featurizer, spec, train_path)
-    task_config = _task_config(config, spec, table, splits.train[1])
+    split = config.split or (spec.split if spec else "scaffold")
+    table, splits, skipped = _make_splits(config, featurizer, spec, train_path, split)
+    task_config = _task_config(config, spec, table, splits.train.y)
+    return PreparedData(featurizer, spec, train_path, table, splits, skipped, split, task_config)
+
+
+def write_predictions(part: Part, pred: np.ndarray, targets: Sequence[str], path: Path) -> None:
+    """A CSV with each molecule's SMILES, true values and predictions (`<target>_pred`)."""
+    frame = pd.DataFrame({"smiles": part.smiles})
+    for j, name in enumerate(targets):
+        frame[name] = part.y[:, j]
+        frame[f"{name}_pred"] = pred[:, j]
+    frame.to_csv(path, index=False)
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Run a whole fine-tuning job; see the module docstring for its outputs."""
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if config.ensemble < 1:
+        raise ValueError("--ensemble must be at least 1")
+    data = prepare_data(config)
+    featurizer, spec, train_path = data.featurizer, data.spec, data.train_path
+    splits, skipped, task_config = data.splits, data.skipped, data.task
     resolved = asdict(config) | {
+        "split": data.split,
         "data_path": str(train_path),
         "task_resolved": task_config.to_config(),
         "featurizer": featurizer.to_config(),
@@ -396,8 +442,12 @@ def train(config: TrainConfig) -> TrainResult:
         model.load_state_dict(state)
         model.eval()
         models.append(model)
-    valid_metrics = _score(models, splits.valid, task_config.task_type)
-    test_metrics = _score(models, splits.test, task_config.task_type)
+    valid_metrics, _ = _score(models, splits.valid, task_config.task_type)
+    test_metrics, test_pred = _score(models, splits.test, task_config.task_type)
+    if splits.test is not None and test_pred is not None:
+        write_predictions(
+            splits.test, test_pred, task_config.target_names, out / "test_predictions.csv"
+        )
 
     model_path = save_bundle(
         Bundle(
@@ -410,7 +460,7 @@ def train(config: TrainConfig) -> TrainResult:
                 "smiles_column": config.smiles_column or (spec.smiles_column if spec else "smiles"),
                 "trained_on": str(train_path),
                 "init": config.init,
-                "split": config.split,
+                "split": data.split,
             },
         ),
         out / "model.ckpt",
@@ -421,7 +471,7 @@ def train(config: TrainConfig) -> TrainResult:
         "metric": task_config.metric,
         "valid": valid_metrics,
         "test": test_metrics,
-        "split": config.split,
+        "split": data.split,
         "split_sizes": splits.sizes,
         "skipped_rows": len(skipped),
         "seed": config.seed,
