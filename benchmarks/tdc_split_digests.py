@@ -40,7 +40,9 @@ def main() -> None:
     for name in group.dataset_names:
         per_seed = {}
         for seed in args.seeds:
-            train, valid = group.get_train_valid_split(benchmark=name, split_type="default", seed=seed)
+            train, valid = group.get_train_valid_split(
+                benchmark=name, split_type="default", seed=seed
+            )
             per_seed[str(seed)] = {
                 "n_train": len(train),
                 "n_valid": len(valid),

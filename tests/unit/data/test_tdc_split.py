@@ -45,7 +45,7 @@ def test_split_matches_pytdc_digests(name: str) -> None:
 
 
 def test_split_depends_on_the_seed_and_keeps_scaffolds_apart() -> None:
-    smiles, scaffolds = _train_val("ames")
+    _, scaffolds = _train_val("ames")
     splits = {seed: tdc_scaffold_split(scaffolds, seed) for seed in (1, 2)}
     assert not np.array_equal(splits[1][1], splits[2][1])
     train, valid, _ = splits[1]
