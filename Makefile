@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml constraints.txt
 	# torch first, pinned, so nothing later resolves to a CUDA build
 	$(BIN)/pip install -q -c constraints.txt torch==2.13.0
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	# data-only packages: their files are read, the packages never imported (their declared
+	# dependencies are heavy and outdated, hence --no-deps)
+	$(BIN)/pip install -q --no-deps moleculeace==3.0.0
 	touch $(STAMP)
 
 setup: $(STAMP)

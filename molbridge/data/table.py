@@ -163,7 +163,7 @@ def featurize_file_cached(
     if (entry / "meta.json").exists():
         meta = json.loads((entry / "meta.json").read_text())
         if meta.get("n_inputs") == len(smiles):
-            log.info("feature cache hit for %s (%s)", path, entry)
+            log.debug("feature cache hit for %s (%s)", path, entry)
             return FeaturizedMolecules(
                 PackedGraphs.load(entry),
                 np.load(entry / "rows.npy"),

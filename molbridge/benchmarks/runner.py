@@ -1,0 +1,280 @@
+"""Run a suite: every (dataset, model, seed) cell, resumable; then results.json/.md and a chart.
+
+Layout of `out`:
+  `cells/<dataset>/<model>/seed<k>/result.json`  one finished cell (its test metrics, time)
+  `cells/<dataset>/gin*/seed<k>/`                 the `molbridge train` outputs of a GIN cell
+  `results.json`, `results.md`, `results.png`     the summary, rewritten after every cell
+  `benchmark.yaml`                                the resolved options of the run
+A cell counts as done when its `result.json` exists; `resume=True` skips done cells and lets an
+interrupted GIN cell continue from its last epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from molbridge import __version__
+from molbridge.benchmarks import baselines
+from molbridge.benchmarks.suites import BenchmarkDataset, Suite, get_suite
+from molbridge.featurize import ECFPFeaturizer
+from molbridge.metrics import TASK_METRICS, get_metric
+from molbridge.pipeline.train import PreparedData, TrainConfig, prepare_data, train
+
+log = logging.getLogger(__name__)
+
+MODELS = ("gin", "ecfp-rf", "ecfp-svm")
+INIT_MODEL = "gin-init"
+
+
+@dataclass
+class BenchmarkOptions:
+    """What `molbridge benchmark` was asked for (written to `benchmark.yaml`)."""
+
+    suite: str
+    out: str
+    datasets: list[str] | None = None
+    seeds: int | None = None
+    models: list[str] | None = None
+    init: str | None = None
+    epochs: int = 100
+    batch_size: int = 32
+    precision: str = "32"
+    resume: bool = False
+    keep_models: bool = False
+    cache_dir: str | None = None
+    progress: bool = True
+    epochs_by_dataset: dict[str, int] = field(default_factory=dict)
+
+
+def _models(options: BenchmarkOptions) -> list[str]:
+    valid = (*MODELS, INIT_MODEL)
+    models = list(options.models or ((INIT_MODEL,) if options.init else ()) + MODELS)
+    unknown = [m for m in models if m not in valid]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; valid: {', '.join(valid)}")
+    if INIT_MODEL in models and not options.init:
+        raise ValueError(f"model {INIT_MODEL} needs --init CKPT")
+    return models
+
+
+def _train_config(
+    dataset: BenchmarkDataset, seed: int, out: Path, options: BenchmarkOptions, init: str | None
+) -> TrainConfig:
+    return TrainConfig(
+        data=dataset.data,
+        test=dataset.test,
+        out=str(out),
+        split=dataset.split,
+        task=dataset.task,
+        metric=dataset.metric,
+        target_columns=list(dataset.target_columns) if dataset.target_columns else None,
+        smiles_column=dataset.smiles_column,
+        seed=seed,
+        epochs=options.epochs_by_dataset.get(dataset.name, options.epochs),
+        batch_size=options.batch_size,
+        precision=options.precision,
+        init=init,
+        resume=options.resume,
+        cache_dir=options.cache_dir,
+        progress=False,
+    )
+
+
+def score(dataset: BenchmarkDataset, y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Every test metric of the dataset's task, plus its extra ones (`rmse_cliff`)."""
+    metrics = {name: get_metric(name)[0](y, pred) for name in TASK_METRICS[dataset.task]}
+    if "rmse_cliff" in dataset.extra_metrics:
+        assert dataset.cliff_file is not None
+        cliff = pd.read_csv(dataset.cliff_file)["cliff_mol"].to_numpy() == 1
+        if len(cliff) != len(y):
+            raise ValueError(
+                f"{dataset.name}: {len(y)} test predictions for {len(cliff)} test rows; "
+                "an invalid SMILES in a MoleculeACE test file?"
+            )
+        metrics["rmse_cliff"] = get_metric("rmse")[0](y[cliff], pred[cliff])
+    return {k: float(v) for k, v in metrics.items()}
+
+
+class _Fingerprints:
+    """ECFP of each SMILES, computed once per run."""
+
+    def __init__(self, featurizer: ECFPFeaturizer) -> None:
+        self.featurizer = featurizer
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, smiles: np.ndarray) -> np.ndarray:
+        new = [s for s in dict.fromkeys(smiles.tolist()) if s not in self._cache]
+        if new:
+            for s, fp in zip(new, self.featurizer.many(new), strict=True):
+                self._cache[s] = fp
+        return np.stack([self._cache[s] for s in smiles.tolist()])
+
+
+def _baseline(
+    model: str,
+    dataset: BenchmarkDataset,
+    data: PreparedData,
+    seed: int,
+    fingerprints: Callable[[np.ndarray], np.ndarray],
+) -> baselines.BaselineResult:
+    splits = data.splits
+    assert splits.test is not None
+    inputs = baselines.BaselineData(
+        fingerprints(splits.train.smiles),
+        splits.train.y,
+        fingerprints(splits.valid.smiles),
+        splits.valid.y,
+        fingerprints(splits.test.smiles),
+        dataset.task,
+        dataset.metric,
+    )
+    if dataset.baseline_params:
+        # the published per-dataset settings (MoleculeACE), fitted on train + valid = its train
+        whole = baselines.BaselineData(
+            np.concatenate([inputs.x_train, inputs.x_valid]),
+            np.concatenate([inputs.y_train, inputs.y_valid]),
+            inputs.x_valid[:0],
+            inputs.y_valid[:0],
+            inputs.x_test,
+            dataset.task,
+            dataset.metric,
+        )
+        if model == "ecfp-svm":
+            return baselines.configured_svr(whole, dict(dataset.baseline_params["SVM"]))
+        return baselines.configured_rf(whole, dict(dataset.baseline_params["RF"]), seed)
+    if model == "ecfp-svm":
+        return baselines.tanimoto_svm(inputs, seed)
+    n_tasks = inputs.y_train.shape[1]
+    return baselines.random_forest(inputs, seed, n_estimators=500 if n_tasks <= 20 else 100)
+
+
+def _run_cell(
+    dataset: BenchmarkDataset,
+    model: str,
+    seed: int,
+    cell: Path,
+    options: BenchmarkOptions,
+    fingerprints: dict[str, _Fingerprints],
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    record: dict[str, Any] = {"dataset": dataset.name, "model": model, "seed": seed}
+    if model.startswith("gin"):
+        init = options.init if model == INIT_MODEL else None
+        result = train(_train_config(dataset, seed, cell, options, init))
+        predictions = pd.read_csv(cell / "test_predictions.csv")
+        resolved = yaml.safe_load((cell / "config.yaml").read_text())
+        targets = list(resolved["task_resolved"]["target_names"])
+        y = predictions[targets].to_numpy(dtype=float)
+        pred = predictions[[f"{t}_pred" for t in targets]].to_numpy(dtype=float)
+        record |= {
+            "valid": result.valid,
+            "best_epochs": [m["best_epoch"] for m in result.summary["members"]],
+            "epochs": result.summary["epochs"],
+            "split_sizes": result.summary["split_sizes"],
+        }
+        if not options.keep_models:
+            (cell / "model.ckpt").unlink(missing_ok=True)
+            for member in cell.glob("member*"):
+                shutil.rmtree(member / "checkpoints", ignore_errors=True)
+                (member / "best.safetensors").unlink(missing_ok=True)
+    else:
+        data = prepare_data(_train_config(dataset, seed, cell, options, None))
+        assert data.splits.test is not None
+        ecfp = ECFPFeaturizer(2, 1024) if dataset.baseline_params else ECFPFeaturizer(2, 2048)
+        key = json.dumps(ecfp.to_config())
+        fingerprints.setdefault(key, _Fingerprints(ecfp))
+        try:
+            fitted = _baseline(model, dataset, data, seed, fingerprints[key])
+        except ValueError as err:  # e.g. the kernel SVM on HIV/MUV
+            record |= {"skipped": str(err)}
+            return record
+        y, pred = data.splits.test.y, fitted.test_pred
+        record |= {
+            "chosen": fitted.chosen,
+            "split_sizes": data.splits.sizes,
+            "fingerprint": ecfp.to_config(),
+        }
+        cell.mkdir(parents=True, exist_ok=True)
+    record["test"] = score(dataset, y, pred)
+    record["seconds"] = time.perf_counter() - started
+    return record
+
+
+def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
+    """Run (or resume) the suite; returns the summary also written to `results.json`."""
+    from molbridge.report.benchmark import plot_results, summarize_cells, write_markdown
+
+    out = Path(options.out)
+    suite: Suite = get_suite(options.suite, out)
+    datasets = suite.select(options.datasets)
+    seeds = suite.seeds(options.seeds)
+    models = _models(options)
+    if options.init and not Path(options.init).exists():
+        raise FileNotFoundError(f"--init {options.init}: no such file")
+    cells_dir = out / "cells"
+    done_before = list(cells_dir.glob("*/*/seed*/result.json"))
+    if done_before and not options.resume:
+        raise FileExistsError(
+            f"{out} already holds {len(done_before)} finished cells; add --resume to continue "
+            "that run, or choose another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "benchmark.yaml").write_text(
+        yaml.safe_dump(
+            asdict(options)
+            | {"models": models, "seed_values": seeds, "molbridge_version": __version__},
+            sort_keys=False,
+        )
+    )
+    cells = [(d, m, s) for d in datasets for m in models for s in seeds]
+    fingerprints: dict[str, _Fingerprints] = {}
+    records: list[dict[str, Any]] = []
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, disable=not options.progress) as progress:
+        bar = progress.add_task(suite.name, total=len(cells))
+        for dataset, model, seed in cells:
+            cell = cells_dir / dataset.name / model / f"seed{seed}"
+            done = cell / "result.json"
+            progress.update(bar, description=f"{dataset.name} · {model} · seed {seed}")
+            if done.exists():
+                records.append(json.loads(done.read_text()))
+                progress.advance(bar)
+                continue
+            record = _run_cell(dataset, model, seed, cell, options, fingerprints)
+            cell.mkdir(parents=True, exist_ok=True)
+            done.write_text(json.dumps(record, indent=1))
+            records.append(record)
+            headline = record.get("test", {}).get(dataset.metric)
+            log.info(
+                "%s · %s · seed %d: %s in %.0f s",
+                dataset.name,
+                model,
+                seed,
+                record.get("skipped") or f"test {dataset.metric} {headline:.4f}",
+                record.get("seconds", 0.0),
+            )
+            summary = summarize_cells(suite, datasets, models, records)
+            (out / "results.json").write_text(json.dumps(summary, indent=1))
+            progress.advance(bar)
+    summary = summarize_cells(suite, datasets, models, records)
+    (out / "results.json").write_text(json.dumps(summary, indent=1))
+    write_markdown(summary, out / "results.md")
+    plot_results(summary, out / "results.png")
+    return summary

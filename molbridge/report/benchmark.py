@@ -1,0 +1,231 @@
+"""Summaries of a benchmark run: results.json content, a Markdown report and a bar chart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from molbridge.benchmarks.anchors import ANCHORS
+from molbridge.benchmarks.suites import BenchmarkDataset, Suite
+from molbridge.metrics import get_metric
+from molbridge.report.tables import mean_std
+
+# shown x100 in reports, as the papers print them
+_PERCENT = {("moleculenet", "roc_auc"), ("moleculenet", "auprc")}
+
+
+def summarize_cells(
+    suite: Suite,
+    datasets: Sequence[BenchmarkDataset],
+    models: Sequence[str],
+    records: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Mean ± std (ddof=1) per dataset, model and metric; averages and mean ranks per model."""
+    rows = []
+    for dataset in datasets:
+        metrics = [dataset.metric, *dataset.extra_metrics]
+        results: dict[str, Any] = {}
+        for model in models:
+            mine = [r for r in records if r["dataset"] == dataset.name and r["model"] == model]
+            done = [r for r in mine if "test" in r]
+            skipped = [r["skipped"] for r in mine if "skipped" in r]
+            entry: dict[str, Any] = {
+                "seeds": [r["seed"] for r in done],
+                "seconds": sum(r.get("seconds", 0.0) for r in done),
+            }
+            for metric in metrics:
+                values = [r["test"][metric] for r in done if np.isfinite(r["test"][metric])]
+                if values:
+                    mean, std = mean_std(values)
+                    entry[metric] = {"mean": mean, "std": std, "values": values}
+            if skipped:
+                entry["skipped"] = skipped[0]
+            results[model] = entry
+        rows.append(
+            {
+                "name": dataset.name,
+                "task": dataset.task,
+                "metric": dataset.metric,
+                "metrics": metrics,
+                "results": results,
+            }
+        )
+    return {
+        "suite": suite.name,
+        "protocol": suite.protocol,
+        "models": list(models),
+        "datasets": rows,
+        "averages": _averages(rows, models),
+        "mean_rank": _mean_ranks(rows, models),
+        "seconds": {m: sum(r["results"][m]["seconds"] for r in rows) for m in models},
+    }
+
+
+def _averages(rows: list[dict[str, Any]], models: Sequence[str]) -> dict[str, Any]:
+    """Per metric: each model's mean over the datasets where every model has that metric."""
+    out: dict[str, Any] = {}
+    for metric in dict.fromkeys(m for row in rows for m in row["metrics"]):
+        having = [
+            r
+            for r in rows
+            if metric in r["metrics"] and all(metric in r["results"][m] for m in models)
+        ]
+        if not having:
+            continue
+        out[metric] = {
+            "n_datasets": len(having),
+            **{
+                m: float(np.mean([r["results"][m][metric]["mean"] for r in having])) for m in models
+            },
+        }
+    return out
+
+
+def _mean_ranks(rows: list[dict[str, Any]], models: Sequence[str]) -> dict[str, float]:
+    """Each model's rank (1 = best) by the headline metric, averaged over complete datasets."""
+    ranks: dict[str, list[float]] = {m: [] for m in models}
+    for row in rows:
+        metric = row["metric"]
+        if not all(metric in row["results"][m] for m in models):
+            continue
+        higher = get_metric(metric)[1]
+        means = np.array([row["results"][m][metric]["mean"] for m in models])
+        order = (-means if higher else means).argsort().argsort() + 1
+        for m, rank in zip(models, order, strict=True):
+            ranks[m].append(float(rank))
+    return {m: float(np.mean(v)) for m, v in ranks.items() if v}
+
+
+def _fmt(suite: str, metric: str, entry: dict[str, Any] | None) -> str:
+    if not entry:
+        return "—"
+    scale = 100.0 if (suite, metric) in _PERCENT else 1.0
+    digits = 1 if scale == 100.0 else 3
+    return f"{entry['mean'] * scale:.{digits}f} ± {entry['std'] * scale:.{digits}f}"
+
+
+def write_markdown(summary: dict[str, Any], path: Path) -> None:
+    """results.md: one table per headline metric, anchors beside ours, averages and ranks."""
+    suite, models = summary["suite"], summary["models"]
+    anchors = [a for a in ANCHORS.get(suite, ()) if suite != "moleculeace"]
+    lines = [
+        f"# {suite} benchmark",
+        "",
+        summary["protocol"],
+        "",
+        "Mean ± standard deviation (ddof = 1) over seeds; the best of our models in bold.",
+    ]
+    groups = dict.fromkeys(m for row in summary["datasets"] for m in row["metrics"])
+    for metric in groups:
+        rows = [r for r in summary["datasets"] if metric in r["metrics"]]
+        higher = get_metric("rmse" if metric == "rmse_cliff" else metric)[1]
+        shown_anchors = [a for a in anchors if any(r["name"] in a.values for r in rows)]
+        scale = 100.0 if (suite, metric) in _PERCENT else 1.0
+        direction = "higher" if higher else "lower"
+        unit = f"{metric}{' × 100' if scale == 100 else ''} ({direction} is better)"
+        lines += ["", f"## {unit}", ""]
+        header = ["dataset", *models, *(f"{a.system} ({a.status})" for a in shown_anchors)]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for row in rows:
+            entries = {m: row["results"][m].get(metric) for m in models}
+            present = {m: e["mean"] for m, e in entries.items() if e}
+            best = (max if higher else min)(present, key=present.__getitem__) if present else None
+            cells = []
+            for m in models:
+                text = _fmt(suite, metric, entries[m])
+                if "skipped" in row["results"][m] and not entries[m]:
+                    text = "not run"
+                cells.append(f"**{text}**" if m == best and len(present) > 1 else text)
+            for a in shown_anchors:
+                value = a.values.get(row["name"])
+                cells.append("—" if value is None else f"{value:g}")
+            lines.append("| " + " | ".join([row["name"], *cells]) + " |")
+        average = summary["averages"].get(metric)
+        if average and average["n_datasets"] > 1:
+            cells = [f"{average[m] * scale:.{1 if scale == 100 else 3}f}" for m in models]
+            lines.append(
+                f"| *average over {average['n_datasets']}* | "
+                + " | ".join(cells)
+                + " |"
+                + " |" * len(shown_anchors)
+            )
+    if suite == "moleculeace":
+        lines += [
+            "",
+            "## Published means over the 30 sets",
+            "",
+            "| system | rmse | rmse_cliff | source |",
+            "|---|---|---|---|",
+        ]
+        for a in ANCHORS["moleculeace"]:
+            lines.append(
+                f"| {a.system} | {a.values['rmse']:.3f} | {a.values['rmse_cliff']:.3f} | "
+                f"{a.source} ({a.status}) |"
+            )
+    if summary["mean_rank"]:
+        lines += ["", "## Mean rank by the headline metric (1 = best)", ""]
+        lines += ["| " + " | ".join(models) + " |", "|" + "---|" * len(models)]
+        lines.append(
+            "| "
+            + " | ".join(f"{summary['mean_rank'].get(m, float('nan')):.2f}" for m in models)
+            + " |"
+        )
+    skipped = [
+        (r["name"], m, r["results"][m]["skipped"])
+        for r in summary["datasets"]
+        for m in models
+        if "skipped" in r["results"][m]
+    ]
+    if skipped:
+        lines += ["", "## Not run", ""] + [f"- {d} · {m}: {why}" for d, m, why in skipped]
+    lines += ["", "## Compute", "", "| model | minutes |", "|---|---|"]
+    lines += [f"| {m} | {summary['seconds'][m] / 60:.1f} |" for m in models]
+    if anchors:
+        lines += [
+            "",
+            "Anchors: " + "; ".join(f"{a.system}: {a.source} ({a.status})" for a in anchors),
+        ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def plot_results(summary: dict[str, Any], path: Path) -> None:
+    """Bar chart with error bars: one panel per headline metric, every model side by side."""
+    suite, models = summary["suite"], summary["models"]
+    groups = list(dict.fromkeys(m for row in summary["datasets"] for m in row["metrics"]))
+    fig, axes = plt.subplots(
+        len(groups),
+        1,
+        squeeze=False,
+        figsize=(max(6.0, 0.5 * len(summary["datasets"]) * len(models) / 2), 3.2 * len(groups)),
+    )
+    width = 0.8 / max(len(models), 1)
+    for ax, metric in zip(axes[:, 0], groups, strict=True):
+        rows = [r for r in summary["datasets"] if metric in r["metrics"]]
+        scale = 100.0 if (suite, metric) in _PERCENT else 1.0
+        x = np.arange(len(rows))
+        for k, model in enumerate(models):
+            entries = [r["results"][model].get(metric) for r in rows]
+            means = [e["mean"] * scale if e else np.nan for e in entries]
+            stds = [e["std"] * scale if e else 0.0 for e in entries]
+            ax.bar(
+                x + (k - (len(models) - 1) / 2) * width,
+                means,
+                width,
+                yerr=stds,
+                capsize=2,
+                label=model,
+            )
+        ax.set_xticks(x, [r["name"] for r in rows], rotation=45, ha="right", fontsize=8)
+        ax.set_ylabel(f"{metric}{' × 100' if scale == 100 else ''}")
+        ax.set_title(f"{suite}: test {metric} (mean ± std over seeds)", fontsize=10)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
