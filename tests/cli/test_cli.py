@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from molbridge.cli.main import app
+from molbridge.cli.main import app, expand_variadic
 from molbridge.io import load_bundle
 
 runner = CliRunner()
@@ -304,3 +304,38 @@ def test_column_split_cannot_mix_with_files(data_dir: Path, tmp_path: Path) -> N
         *SMALL,
     )
     assert result.exit_code == 2 and "does not fit" in result.output
+
+
+def test_benchmark_runs_resumes_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    args = ["benchmark", "moleculenet", "--datasets", "freesolv", "--models", "gin", "ecfp-svm"]
+    args += ["--seeds", "2", "--epochs", "1", "--no-progress", "--out", str(out)]
+    args = expand_variadic(args)  # what `main()` does before click parses
+    result = _invoke(*args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "results.json").read_text())
+    row = summary["datasets"][0]
+    assert row["name"] == "freesolv" and summary["models"] == ["gin", "ecfp-svm"]
+    for model in ("gin", "ecfp-svm"):
+        assert row["results"][model]["seeds"] == [0, 1]
+        assert row["results"][model]["rmse"]["mean"] > 0
+    assert (out / "results.png").stat().st_size > 0
+    report = (out / "results.md").read_text()
+    assert "freesolv" in report and "± " in report
+    cell = out / "cells" / "freesolv" / "gin" / "seed0"
+    assert (cell / "test_predictions.csv").exists() and not (cell / "model.ckpt").exists()
+
+    again = _invoke(*args)
+    assert again.exit_code == 2 and "--resume" in again.output
+    stamp = (cell / "result.json").stat().st_mtime_ns
+    resumed = _invoke(*args, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert (cell / "result.json").stat().st_mtime_ns == stamp  # not run again
+    assert json.loads((out / "results.json").read_text()) == summary
+
+
+def test_benchmark_rejects_unknown_datasets_and_models(tmp_path: Path) -> None:
+    result = _invoke("benchmark", "admet", "--datasets", "qm9", "--out", tmp_path / "b")
+    assert result.exit_code == 2 and "no dataset" in result.output
+    result = _invoke("benchmark", "admet", "--models", "gin-init", "--out", tmp_path / "b")
+    assert result.exit_code == 2 and "--init" in result.output

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from molbridge.report.tables import load_runs, markdown_runs_table, mean_std, summarize
@@ -28,3 +29,33 @@ def test_mean_std_and_table(tmp_path: Path) -> None:
     assert "**70.000 ± 10.000**" in table and table.count("\n") == 5
     with pytest.raises(FileNotFoundError, match=r"no metrics\.json"):
         load_runs([tmp_path / "missing"])
+
+
+def test_benchmark_summary_ranks_averages_and_report(tmp_path: Path) -> None:
+    from molbridge.benchmarks.suites import moleculenet
+    from molbridge.report.benchmark import plot_results, summarize_cells, write_markdown
+
+    suite = moleculenet()
+    datasets = suite.select(["bbbp", "bace", "esol"])
+    records = []
+    for seed, (a, b) in enumerate([(0.70, 0.60), (0.72, 0.64)]):
+        records += [
+            {"dataset": "bbbp", "model": "gin", "seed": seed, "test": {"roc_auc": a}},
+            {"dataset": "bbbp", "model": "ecfp-rf", "seed": seed, "test": {"roc_auc": b}},
+            {"dataset": "bace", "model": "gin", "seed": seed, "test": {"roc_auc": b}},
+            {"dataset": "bace", "model": "ecfp-rf", "seed": seed, "test": {"roc_auc": a}},
+            {"dataset": "esol", "model": "gin", "seed": seed, "test": {"rmse": 1.0 + seed}},
+            {"dataset": "esol", "model": "ecfp-rf", "seed": seed, "skipped": "too big"},
+        ]
+    summary = summarize_cells(suite, datasets, ["gin", "ecfp-rf"], records)
+    bbbp = summary["datasets"][0]["results"]
+    assert bbbp["gin"]["roc_auc"]["mean"] == pytest.approx(0.71)
+    assert bbbp["gin"]["roc_auc"]["std"] == pytest.approx(np.std([0.70, 0.72], ddof=1))
+    assert summary["mean_rank"] == {"gin": 1.5, "ecfp-rf": 1.5}  # one win each; esol incomplete
+    assert summary["averages"]["roc_auc"]["gin"] == pytest.approx((0.71 + 0.62) / 2)
+    assert "rmse" not in summary["averages"]  # ecfp-rf has no esol result
+    write_markdown(summary, tmp_path / "r.md")
+    text = (tmp_path / "r.md").read_text()
+    assert "**71.0 ± 1.4**" in text and "not run" in text and "Hu et al. 2020" in text
+    plot_results(summary, tmp_path / "r.png")
+    assert (tmp_path / "r.png").stat().st_size > 0
