@@ -189,8 +189,12 @@ class PropertyTask(L.LightningModule):
             self.log(name, value)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
+        # fused: one kernel for all parameters (the per-tensor loop was ~10 % of a batch-32 step)
         return torch.optim.Adam(
-            self.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay
+            self.parameters(),
+            lr=self.config.lr,
+            weight_decay=self.config.weight_decay,
+            fused=True,
         )
 
     # -- state that must survive a resume ------------------------------------------------
