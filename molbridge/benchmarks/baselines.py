@@ -81,15 +81,17 @@ def _per_task(
     return out
 
 
-def random_forest(data: BaselineData, seed: int, n_estimators: int = 500) -> BaselineResult:
-    """ECFP + random forest (scikit-learn defaults otherwise; both cores)."""
+def random_forest(
+    data: BaselineData, seed: int, n_estimators: int = 500, n_jobs: int = -1
+) -> BaselineResult:
+    """ECFP + random forest (scikit-learn defaults otherwise; `n_jobs` cores, -1 = all)."""
 
     def fit_predict(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray) -> np.ndarray:
         if data.task == "classification":
-            model = RandomForestClassifier(n_estimators, n_jobs=-1, random_state=seed)
+            model = RandomForestClassifier(n_estimators, n_jobs=n_jobs, random_state=seed)
             model.fit(x, y.astype(int))
             return model.predict_proba(x_eval)[:, 1]
-        model = RandomForestRegressor(n_estimators, n_jobs=-1, random_state=seed)
+        model = RandomForestRegressor(n_estimators, n_jobs=n_jobs, random_state=seed)
         return model.fit(x, y).predict(x_eval)
 
     return BaselineResult(_per_task(data, fit_predict, data.x_test), {"n_estimators": n_estimators})
@@ -147,8 +149,10 @@ def configured_svr(data: BaselineData, params: dict[str, Any]) -> BaselineResult
     return BaselineResult(model.predict(data.x_test)[:, None], {"params": params})
 
 
-def configured_rf(data: BaselineData, params: dict[str, Any], seed: int) -> BaselineResult:
+def configured_rf(
+    data: BaselineData, params: dict[str, Any], seed: int, n_jobs: int = -1
+) -> BaselineResult:
     """scikit-learn `RandomForestRegressor(**params)` fitted on train (MoleculeACE's RF)."""
-    model = RandomForestRegressor(**params, n_jobs=-1, random_state=seed)
+    model = RandomForestRegressor(**params, n_jobs=n_jobs, random_state=seed)
     model.fit(data.x_train, data.y_train[:, 0])
     return BaselineResult(model.predict(data.x_test)[:, None], {"params": params})

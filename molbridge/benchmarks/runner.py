@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -56,6 +59,7 @@ class BenchmarkOptions:
     cache_dir: str | None = None
     progress: bool = True
     epochs_by_dataset: dict[str, int] = field(default_factory=dict)
+    jobs: int = 1
 
 
 def _models(options: BenchmarkOptions) -> list[str]:
@@ -153,11 +157,15 @@ def _baseline(
         )
         if model == "ecfp-svm":
             return baselines.configured_svr(whole, dict(dataset.baseline_params["SVM"]))
-        return baselines.configured_rf(whole, dict(dataset.baseline_params["RF"]), seed)
+        return baselines.configured_rf(
+            whole, dict(dataset.baseline_params["RF"]), seed, n_jobs=torch.get_num_threads()
+        )
     if model == "ecfp-svm":
         return baselines.tanimoto_svm(inputs, seed)
     n_tasks = inputs.y_train.shape[1]
-    return baselines.random_forest(inputs, seed, n_estimators=500 if n_tasks <= 20 else 100)
+    return baselines.random_forest(
+        inputs, seed, n_estimators=500 if n_tasks <= 20 else 100, n_jobs=torch.get_num_threads()
+    )
 
 
 def _run_cell(
@@ -212,6 +220,26 @@ def _run_cell(
     return record
 
 
+_FINGERPRINTS: dict[str, _Fingerprints] = {}  # per process: each worker keeps its own
+
+
+def _init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+    logging.getLogger("molbridge").setLevel(logging.WARNING)
+    for noisy in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _run_and_save(
+    dataset: BenchmarkDataset, model: str, seed: int, cell: Path, options: BenchmarkOptions
+) -> dict[str, Any]:
+    """Run one cell and write its `result.json` (in the worker, so no finished cell is lost)."""
+    record = _run_cell(dataset, model, seed, cell, options, _FINGERPRINTS)
+    cell.mkdir(parents=True, exist_ok=True)
+    (cell / "result.json").write_text(json.dumps(record, indent=1))
+    return record
+
+
 def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     """Run (or resume) the suite; returns the summary also written to `results.json`."""
     from molbridge.report.benchmark import plot_results, summarize_cells, write_markdown
@@ -221,6 +249,8 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     datasets = suite.select(options.datasets)
     seeds = suite.seeds(options.seeds)
     models = _models(options)
+    if options.jobs < 1:
+        raise ValueError("--jobs must be at least 1")
     if options.init and not Path(options.init).exists():
         raise FileNotFoundError(f"--init {options.init}: no such file")
     cells_dir = out / "cells"
@@ -239,8 +269,30 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
         )
     )
     cells = [(d, m, s) for d in datasets for m in models for s in seeds]
-    fingerprints: dict[str, _Fingerprints] = {}
     records: list[dict[str, Any]] = []
+    pending = []
+    for dataset, model, seed in cells:
+        cell = cells_dir / dataset.name / model / f"seed{seed}"
+        if (cell / "result.json").exists():
+            records.append(json.loads((cell / "result.json").read_text()))
+        else:
+            pending.append((dataset, model, seed, cell))
+
+    def finished(record: dict[str, Any]) -> None:
+        records.append(record)
+        dataset = next(d for d in datasets if d.name == record["dataset"])
+        headline = record.get("test", {}).get(dataset.metric)
+        log.info(
+            "%s · %s · seed %d: %s in %.0f s",
+            record["dataset"],
+            record["model"],
+            record["seed"],
+            record.get("skipped") or f"test {dataset.metric} {headline:.4f}",
+            record.get("seconds", 0.0),
+        )
+        summary = summarize_cells(suite, datasets, models, records)
+        (out / "results.json").write_text(json.dumps(summary, indent=1))
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -248,31 +300,24 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
         TimeElapsedColumn(),
     )
     with Progress(*columns, disable=not options.progress) as progress:
-        bar = progress.add_task(suite.name, total=len(cells))
-        for dataset, model, seed in cells:
-            cell = cells_dir / dataset.name / model / f"seed{seed}"
-            done = cell / "result.json"
-            progress.update(bar, description=f"{dataset.name} · {model} · seed {seed}")
-            if done.exists():
-                records.append(json.loads(done.read_text()))
+        bar = progress.add_task(suite.name, total=len(cells), completed=len(records))
+        if options.jobs <= 1:
+            for dataset, model, seed, cell in pending:
+                progress.update(bar, description=f"{dataset.name} · {model} · seed {seed}")
+                finished(_run_and_save(dataset, model, seed, cell, options))
                 progress.advance(bar)
-                continue
-            record = _run_cell(dataset, model, seed, cell, options, fingerprints)
-            cell.mkdir(parents=True, exist_ok=True)
-            done.write_text(json.dumps(record, indent=1))
-            records.append(record)
-            headline = record.get("test", {}).get(dataset.metric)
-            log.info(
-                "%s · %s · seed %d: %s in %.0f s",
-                dataset.name,
-                model,
-                seed,
-                record.get("skipped") or f"test {dataset.metric} {headline:.4f}",
-                record.get("seconds", 0.0),
-            )
-            summary = summarize_cells(suite, datasets, models, records)
-            (out / "results.json").write_text(json.dumps(summary, indent=1))
-            progress.advance(bar)
+        else:
+            # independent cells in parallel processes, the cores shared out between them
+            threads = max(1, torch.get_num_threads() // options.jobs)
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(
+                options.jobs, mp_context=context, initializer=_init_worker, initargs=(threads,)
+            ) as pool:
+                futures = [pool.submit(_run_and_save, *job, options) for job in pending]
+                progress.update(bar, description=f"{suite.name} ({options.jobs} jobs)")
+                for future in as_completed(futures):
+                    finished(future.result())
+                    progress.advance(bar)
     summary = summarize_cells(suite, datasets, models, records)
     (out / "results.json").write_text(json.dumps(summary, indent=1))
     write_markdown(summary, out / "results.md")

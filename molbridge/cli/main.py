@@ -243,6 +243,9 @@ def benchmark(
     precision: Precision = typer.Option(Precision.fp32),
     resume: bool = typer.Option(False, help="Skip finished cells of an earlier run in --out."),
     keep_models: bool = typer.Option(False, help="Keep each GIN cell's model.ckpt."),
+    jobs: int = typer.Option(
+        1, help="Cells run at once, each in its own process with cores/jobs threads."
+    ),
     progress: bool = typer.Option(True, help="Show a progress bar."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -272,6 +275,7 @@ def benchmark(
         keep_models=keep_models,
         progress=progress,
         epochs_by_dataset=per_dataset,
+        jobs=jobs,
     )
     try:
         summary = run_benchmark(options)
