@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -225,6 +226,8 @@ _FINGERPRINTS: dict[str, _Fingerprints] = {}  # per process: each worker keeps i
 
 def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
+    warnings.filterwarnings("ignore", ".*does not have many workers.*")
+    warnings.filterwarnings("ignore", ".*LeafSpec.*")
     logging.getLogger("molbridge").setLevel(logging.WARNING)
     for noisy in ("lightning", "lightning.pytorch", "lightning.fabric"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
