@@ -94,14 +94,19 @@ def featurize_smiles(
     smiles: list[object],
     featurizer: GraphFeaturizer,
     standardizer: Standardizer | None = None,
+    scaffolds: bool = True,
+    progress: bool = True,
 ) -> FeaturizedMolecules:
-    """Parse, standardise and featurize each SMILES; invalid ones are collected in `errors`."""
+    """Parse, standardise and featurize each SMILES; invalid ones are collected in `errors`.
+
+    `scaffolds=False` leaves the scaffold column empty (pre-training corpora do not need it).
+    """
     graphs: list[MolGraph] = []
     rows: list[int] = []
-    scaffolds: list[str] = []
+    scaffold_list: list[str] = []
     errors: list[SkippedRow] = []
     parsed: Iterable[tuple[int, Any, str | None]] = parse_many(smiles, standardizer)
-    if len(smiles) >= PROGRESS_FROM and sys.stderr.isatty():
+    if progress and len(smiles) >= PROGRESS_FROM and sys.stderr.isatty():
         parsed = track(parsed, total=len(smiles), description="featurizing", transient=True)
     for row, mol, error in parsed:
         if mol is None:
@@ -109,12 +114,12 @@ def featurize_smiles(
             continue
         graphs.append(featurizer(mol))
         rows.append(row)
-        scaffolds.append(murcko_scaffold(mol))
+        scaffold_list.append(murcko_scaffold(mol) if scaffolds else "")
     packed = PackedGraphs.from_graphs(
         graphs, len(featurizer.atom_features), len(featurizer.bond_features)
     )
     return FeaturizedMolecules(
-        packed, np.asarray(rows, np.int64), np.asarray(scaffolds, dtype=object), errors
+        packed, np.asarray(rows, np.int64), np.asarray(scaffold_list, dtype=object), errors
     )
 
 
