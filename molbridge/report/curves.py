@@ -31,12 +31,36 @@ def plot_learning_curves(
     for epoch in best_epochs or []:
         ax_metric.axvline(epoch, color="grey", linestyle="--", linewidth=1)
     if best_epochs:
-        ax_metric.text(0.01, 0.02, "dashed: selected epoch", transform=ax_metric.transAxes,
-                       fontsize=8, color="grey")  # fmt: skip
+        ax_metric.text(
+            0.01,
+            0.02,
+            "dashed: selected epoch",
+            transform=ax_metric.transAxes,
+            fontsize=8,
+            color="grey",
+        )
     ax_loss.set(xlabel="epoch", ylabel="training loss", title="Training loss")
     ax_metric.set(xlabel="epoch", ylabel=metric, title=f"Validation {metric}")
     if len(histories) > 1:
         ax_metric.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_pretraining_curve(history: list[dict[str, float]], path: Path, title: str) -> Path:
+    """Pre-training loss (and accuracy, when logged) against optimisation steps."""
+    steps = [row["step"] for row in history]
+    has_accuracy = any("accuracy" in row for row in history)
+    fig, axes = plt.subplots(
+        1, 2 if has_accuracy else 1, figsize=(10 if has_accuracy else 5, 4), squeeze=False
+    )
+    axes[0, 0].plot(steps, [row["loss"] for row in history])
+    axes[0, 0].set(xlabel="step", ylabel="training loss", title=f"{title}: loss")
+    if has_accuracy:
+        axes[0, 1].plot(steps, [row.get("accuracy", float("nan")) for row in history])
+        axes[0, 1].set(xlabel="step", ylabel="accuracy", title=f"{title}: pretext accuracy")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

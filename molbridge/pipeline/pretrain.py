@@ -1,0 +1,264 @@
+"""Pre-train the shared graph encoder on a corpus with a named strategy.
+
+`pretrain(PretrainConfig(...))` is what `molbridge pretrain` runs. Outputs in `config.out`:
+`encoder.ckpt` (an `encoder` bundle: loads with `molbridge train --init` and
+`molbridge benchmark --init`), `config.yaml`, `history.json`, `loss_curve.png`, `checkpoints/`
+(Lightning checkpoints every `checkpoint_every` steps and at each epoch end; `resume=True`
+continues from the newest; resumed mid-epoch, the interrupted epoch's stream starts again from
+its first shard for the batches that remain) and `rank_weights.json` (a digest of the final weights per rank,
+which must agree under DDP).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+import yaml
+from lightning.pytorch.callbacks import ModelCheckpoint
+
+from molbridge import __version__
+from molbridge.data.corpus import CorpusShards, ShardStream, build_corpus
+from molbridge.encoders import GraphEncoder, GraphEncoderConfig
+from molbridge.featurize import GraphFeaturizer
+from molbridge.io import Bundle, save_bundle
+from molbridge.report.curves import plot_pretraining_curve
+from molbridge.tasks.pretrain import (
+    AttrMasking,
+    AttrMaskingConfig,
+    ContextPred,
+    ContextPredConfig,
+    PretrainTask,
+)
+
+log = logging.getLogger(__name__)
+
+STRATEGIES = ("attr-masking", "context-pred")
+PLANNED = ("reaction-distill", "acml", "image-graph", "multichannel")
+
+
+@dataclass
+class PretrainConfig:
+    """Everything `molbridge pretrain` needs; written to `config.yaml`.
+
+    `corpus` is `moses` or a CSV / `.smi` file; `max_molecules` takes the first N of it.
+    """
+
+    strategy: str
+    out: str
+    corpus: str = "moses"
+    smiles_column: str | None = None
+    max_molecules: int | None = None
+    epochs: int = 1
+    batch_size: int = 256
+    lr: float = 1e-3
+    num_layers: int = 5
+    hidden_dim: int = 300
+    dropout: float = 0.0  # Hu et al. pre-train without dropout
+    seed: int = 0
+    precision: str = "32"
+    devices: int = 1
+    num_nodes: int = 1
+    checkpoint_every: int = 1000
+    resume: bool = False
+    shard_size: int = 100_000
+    featurize_workers: int = 2
+    cache_dir: str | None = None
+    progress: bool = True
+    fast_dev_run: bool = False
+
+
+@dataclass
+class PretrainResult:
+    encoder_path: Path
+    history: list[dict[str, float]]
+    summary: dict[str, Any]
+
+
+def check_strategy(name: str) -> None:
+    """Refuse an unknown strategy name (and say which are planned but not built yet)."""
+    if name in PLANNED:
+        raise NotImplementedError(f"strategy {name!r} is planned but not built yet")
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}")
+
+
+def build_strategy(name: str, encoder: GraphEncoder, config: PretrainConfig) -> PretrainTask:
+    """The named strategy's task around `encoder` (strings become classes here only)."""
+    check_strategy(name)
+    if name == "attr-masking":
+        return AttrMasking(encoder, AttrMaskingConfig(lr=config.lr))
+    if name == "context-pred":
+        context_config = ContextPredConfig(lr=config.lr)
+        context = GraphEncoder(
+            GraphEncoderConfig(
+                encoder.config.atom_dims,
+                encoder.config.bond_dims,
+                num_layers=context_config.r2 - context_config.r1,
+                hidden_dim=encoder.config.hidden_dim,
+                dropout=encoder.config.dropout,
+            )
+        )
+        return ContextPred(encoder, context, context_config)
+    raise AssertionError(name)
+
+
+class _CorpusData(L.LightningDataModule):
+    """The corpus stream for this rank (known only once the trainer has set up DDP)."""
+
+    def __init__(self, corpus: CorpusShards, batch_size: int, seed: int) -> None:
+        super().__init__()
+        self.corpus, self.batch_size, self.seed = corpus, batch_size, seed
+        self.stream: ShardStream | None = None
+
+    def train_dataloader(self) -> torch.utils.data.DataLoader:
+        self.stream = ShardStream(
+            self.corpus,
+            self.batch_size,
+            self.seed,
+            rank=self.trainer.global_rank,
+            world_size=self.trainer.world_size,
+        )
+        return torch.utils.data.DataLoader(self.stream, batch_size=None)
+
+
+class _EpochSeed(L.Callback):
+    """Tell the stream which epoch starts, so each epoch has its own order."""
+
+    def __init__(self, data: _CorpusData) -> None:
+        self.data = data
+
+    def on_train_epoch_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        if self.data.stream is not None:
+            self.data.stream.set_epoch(trainer.current_epoch)
+
+
+def weights_digest(module: torch.nn.Module) -> str:
+    """sha256 over the module's state dict (names and bytes), to compare copies."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def pretrain(config: PretrainConfig) -> PretrainResult:
+    """Run a pre-training job; see the module docstring for its outputs."""
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_strategy(config.strategy)
+    featurizer = GraphFeaturizer()
+    corpus = build_corpus(
+        config.corpus,
+        featurizer,
+        cache_dir=Path(config.cache_dir) if config.cache_dir else None,
+        shard_size=config.shard_size,
+        max_molecules=config.max_molecules,
+        smiles_column=config.smiles_column,
+        workers=config.featurize_workers,
+        progress=config.progress,
+    )
+    L.seed_everything(config.seed, verbose=False)
+    encoder_config = GraphEncoderConfig(
+        featurizer.atom_dims,
+        featurizer.bond_dims,
+        config.num_layers,
+        config.hidden_dim,
+        config.dropout,
+    )
+    encoder = GraphEncoder(encoder_config)
+    task = build_strategy(config.strategy, encoder, config)
+    data = _CorpusData(corpus, config.batch_size, config.seed)
+    every_steps = ModelCheckpoint(
+        dirpath=out / "checkpoints",
+        filename="step{step}",
+        every_n_train_steps=config.checkpoint_every,
+        save_top_k=-1,
+        auto_insert_metric_name=False,
+    )
+    every_epoch = ModelCheckpoint(
+        dirpath=out / "checkpoints",
+        filename="epoch{epoch}-step{step}",
+        every_n_epochs=1,
+        save_on_train_epoch_end=True,
+        save_top_k=-1,
+        auto_insert_metric_name=False,
+    )
+    distributed = config.devices * config.num_nodes > 1
+    trainer = L.Trainer(
+        max_epochs=config.epochs,
+        accelerator="cpu" if not torch.cuda.is_available() else "auto",
+        devices=config.devices,
+        num_nodes=config.num_nodes,
+        strategy="ddp" if distributed else "auto",
+        precision=config.precision,  # type: ignore[arg-type]
+        callbacks=[every_steps, every_epoch, _EpochSeed(data)],
+        logger=False,
+        enable_progress_bar=config.progress,
+        enable_model_summary=False,
+        fast_dev_run=config.fast_dev_run,
+        use_distributed_sampler=False,  # the stream deals out shards per rank itself
+    )
+    resume_from = None
+    if config.resume:
+        saved = sorted((out / "checkpoints").glob("*.ckpt"), key=lambda p: p.stat().st_mtime_ns)
+        if saved:
+            resume_from = str(saved[-1])
+            log.info("resuming from %s", resume_from)
+        else:
+            log.warning("--resume: no checkpoint in %s yet; starting from scratch", out)
+    started = time.perf_counter()
+    trainer.fit(task, datamodule=data, ckpt_path=resume_from, weights_only=True)
+    seconds = time.perf_counter() - started
+    steps = int(trainer.global_step)
+    molecules_seen = steps * config.batch_size * trainer.world_size
+
+    rank = trainer.global_rank
+    digests_path = out / f"rank{rank}_weights.sha256"
+    digests_path.write_text(weights_digest(encoder) + "\n")
+    summary = {
+        "strategy": config.strategy,
+        "corpus": config.corpus,
+        "corpus_molecules": len(corpus),
+        "corpus_invalid": corpus.n_inputs - len(corpus),
+        "epochs": config.epochs,
+        "steps": steps,
+        "molecules_seen": molecules_seen,
+        "train_seconds": seconds,
+        "molecules_per_second": molecules_seen / seconds if seconds > 0 else 0.0,
+        "world_size": trainer.world_size,
+        "resumed_from": resume_from,
+        "molbridge_version": __version__,
+    }
+    encoder_path = out / "encoder.ckpt"
+    if rank == 0:
+        save_bundle(
+            Bundle(
+                kind="encoder",
+                featurizer=featurizer.to_config(),
+                encoder=encoder_config.to_config(),
+                members=[{k: v.detach().contiguous() for k, v in encoder.state_dict().items()}],
+                extra={"pretraining": summary, "strategy": task_config(task)},
+            ),
+            encoder_path,
+        )
+        (out / "config.yaml").write_text(
+            yaml.safe_dump(asdict(config) | {"corpus_path": str(corpus.root)}, sort_keys=False)
+        )
+        (out / "history.json").write_text(json.dumps(task.history, indent=1))
+        (out / "summary.json").write_text(json.dumps(summary, indent=1))
+        if task.history:
+            plot_pretraining_curve(task.history, out / "loss_curve.png", config.strategy)
+    return PretrainResult(encoder_path, task.history, summary)
+
+
+def task_config(task: PretrainTask) -> dict[str, Any]:
+    config = getattr(task, "config", None)
+    return config.to_config() if config is not None else {}

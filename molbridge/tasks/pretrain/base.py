@@ -1,0 +1,67 @@
+"""What every pre-training strategy shares: the encoder it trains, the optimiser, the loss log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+
+from molbridge.data.packed import GraphBatch
+
+
+class PretrainTask(L.LightningModule):
+    """Base of the pre-training strategies.
+
+    A strategy receives the graph encoder it pre-trains (and any other encoders it needs) and
+    implements `loss(batch) -> (loss, {name: value})`; this class runs the step, logs, keeps a
+    loss history (one row per `log_every` steps, saved in checkpoints) and builds the optimiser.
+
+    Args:
+        encoder: the graph encoder being pre-trained (`encoder.ckpt` holds its weights).
+        lr: Adam learning rate (Hu et al. pre-training: 1e-3).
+        log_every: steps averaged into one history row.
+    """
+
+    def __init__(self, encoder: nn.Module, lr: float = 1e-3, log_every: int = 50) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.lr = lr
+        self.log_every = log_every
+        self.history: list[dict[str, float]] = []
+        self._window: list[dict[str, float]] = []
+
+    def loss(self, batch: GraphBatch) -> tuple[torch.Tensor, dict[str, float]]:
+        raise NotImplementedError
+
+    def training_step(self, batch: GraphBatch, batch_idx: int) -> torch.Tensor:
+        loss, logs = self.loss(batch)
+        values = {"loss": float(loss.detach()), **logs}
+        self.log("train/loss", loss, batch_size=batch.num_graphs, prog_bar=True)
+        for name, value in logs.items():
+            self.log(f"train/{name}", value, batch_size=batch.num_graphs, prog_bar=True)
+        self._window.append(values)
+        if len(self._window) >= self.log_every:
+            self._flush()
+        return loss
+
+    def _flush(self) -> None:
+        if not self._window:
+            return
+        names = self._window[0].keys()
+        row = {k: sum(w[k] for w in self._window) / len(self._window) for k in names}
+        self.history.append({"step": float(self.global_step), **row})
+        self._window = []
+
+    def on_train_epoch_end(self) -> None:
+        self._flush()
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.parameters(), lr=self.lr, fused=True)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["molbridge_history"] = self.history
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.history = list(checkpoint.get("molbridge_history", []))
