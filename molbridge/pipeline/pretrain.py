@@ -5,8 +5,8 @@
 `molbridge benchmark --init`), `config.yaml`, `history.json`, `loss_curve.png`, `checkpoints/`
 (Lightning checkpoints every `checkpoint_every` steps and at each epoch end; `resume=True`
 continues from the newest; resumed mid-epoch, the interrupted epoch's stream starts again from
-its first shard for the batches that remain) and `rank_weights.json` (a digest of the final weights per rank,
-which must agree under DDP).
+its first shard for the batches that remain) and `rank<r>_weights.sha256` (a digest of the
+final weights of each rank, which must agree under DDP).
 """
 
 from __future__ import annotations
