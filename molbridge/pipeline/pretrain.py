@@ -6,7 +6,7 @@
 (Lightning checkpoints every `checkpoint_every` steps and at each epoch end; `resume=True`
 continues from the newest; resumed mid-epoch, the interrupted epoch's stream starts again from
 its first shard for the batches that remain) and `rank<r>_weights.sha256` (a digest of the
-final weights of each rank, which must agree under DDP).
+final parameters of each rank, which must agree under DDP).
 """
 
 from __future__ import annotations
@@ -141,9 +141,13 @@ class _EpochSeed(L.Callback):
 
 
 def weights_digest(module: torch.nn.Module) -> str:
-    """sha256 over the module's state dict (names and bytes), to compare copies."""
+    """sha256 over the module's parameters (names and bytes), to compare DDP copies.
+
+    Buffers are left out: batch-norm running statistics are each rank's own under DDP (CPU has
+    no SyncBatchNorm); the saved encoder carries rank 0's.
+    """
     digest = hashlib.sha256()
-    for name, tensor in sorted(module.state_dict().items()):
+    for name, tensor in sorted(module.named_parameters()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
