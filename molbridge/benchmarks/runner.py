@@ -32,6 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from molbridge import __version__
 from molbridge.benchmarks import baselines
 from molbridge.benchmarks.suites import BenchmarkDataset, Suite, get_suite
+from molbridge.data.registry import get_dataset
 from molbridge.featurize import ECFPFeaturizer
 from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.pipeline.train import PreparedData, TrainConfig, prepare_data, train
@@ -221,6 +222,14 @@ def _run_cell(
     return record
 
 
+def _expected_cost(dataset: BenchmarkDataset, model: str) -> tuple[bool, int]:
+    """Sort key for scheduling: GIN cells before baselines, then by the data file's size."""
+    path = Path(dataset.data)
+    if not path.exists():
+        path = get_dataset(dataset.data).train_path
+    return model.startswith("gin"), path.stat().st_size
+
+
 _FINGERPRINTS: dict[str, _Fingerprints] = {}  # per process: each worker keeps its own
 
 
@@ -310,7 +319,9 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
                 finished(_run_and_save(dataset, model, seed, cell, options))
                 progress.advance(bar)
         else:
-            # independent cells in parallel processes, the cores shared out between them
+            # independent cells in parallel processes, the cores shared out between them;
+            # the longest first, so no worker is left alone with a long cell at the end
+            pending.sort(key=lambda job: _expected_cost(job[0], job[1]), reverse=True)
             threads = max(1, torch.get_num_threads() // options.jobs)
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(
