@@ -145,7 +145,7 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
                 cells.append(f"**{text}**" if m == best and len(present) > 1 else text)
             for a in shown_anchors:
                 value = a.values.get(row["name"])
-                cells.append("—" if value is None else f"{value:g}")
+                cells.append("—" if value is None else f"{value:.{1 if scale == 100 else 3}f}")
             lines.append("| " + " | ".join([row["name"], *cells]) + " |")
         average = summary["averages"].get(metric)
         if average and average["n_datasets"] > 1:
