@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	# data-only packages: their files are read, the packages never imported (their declared
 	# dependencies are heavy and outdated, hence --no-deps)
-	$(BIN)/pip install -q --no-deps moleculeace==3.0.0
+	$(BIN)/pip install -q --no-deps moleculeace==3.0.0 molsets==0.3.1
 	touch $(STAMP)
 
 setup: $(STAMP)
