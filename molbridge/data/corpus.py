@@ -19,7 +19,6 @@ import importlib.util
 import json
 import logging
 import multiprocessing
-import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -259,11 +258,6 @@ def build_corpus(
     }
     meta_path.write_text(json.dumps(meta))
     return CorpusShards(entry, tuple(counts), config, n_inputs)
-
-
-def remove_corpus(corpus: CorpusShards) -> None:
-    """Delete a corpus cache entry."""
-    shutil.rmtree(corpus.root, ignore_errors=True)
 
 
 class ShardStream(IterableDataset):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -58,8 +59,14 @@ def scaffold_split(scaffolds: Sequence[str], fractions: Sequence[float] = (0.8, 
 
 def tdc_scaffolds(smiles: Sequence[str]) -> list[str | None]:
     """The scaffolds TDC's split groups by: stereo-free Murcko scaffolds of the raw SMILES
-    (`None` where RDKit cannot parse one)."""
-    return [scaffold_of_smiles(text, include_chirality=False) for text in smiles]
+    (`None` where RDKit cannot parse one). Remembered for the last few SMILES lists, since
+    every seed and every model of a benchmark splits the same file again."""
+    return list(_tdc_scaffolds(tuple(smiles)))
+
+
+@lru_cache(maxsize=4)
+def _tdc_scaffolds(smiles: tuple[str, ...]) -> tuple[str | None, ...]:
+    return tuple(scaffold_of_smiles(text, include_chirality=False) for text in smiles)
 
 
 def tdc_scaffold_split(
