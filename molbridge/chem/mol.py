@@ -67,7 +67,7 @@ def parse_smiles(smiles: object, row: int | None = None) -> Chem.Mol:
     # Scoped to this call: RDKit's error text is captured into the exception, and its per-molecule
     # warnings (e.g. "not removing hydrogen atom without neighbors") do not flood the terminal.
     # The global log settings stay as they are.
-    with rdBase.BlockLogs(), _capture_rdkit_errors() as capture:
+    with rdBase.BlockLogs(), capture_rdkit_errors() as capture:
         mol = Chem.MolFromSmiles(text)
         if mol is None:
             raise InvalidMoleculeError(row, smiles, _diagnose(text, capture))
@@ -105,19 +105,19 @@ def _diagnose(text: str, capture: object) -> str:
             Chem.SanitizeMol(unsanitized)
         except Exception as err:  # RDKit raises several sanitisation exception types
             return f"sanitisation failed: {err}"
-    detail = _last_message(capture)
+    detail = last_rdkit_message(capture)
     return (
         f"RDKit cannot parse this SMILES ({detail})" if detail else "RDKit cannot parse this SMILES"
     )
 
 
-def _capture_rdkit_errors():  # type: ignore[no-untyped-def]
+def capture_rdkit_errors():  # type: ignore[no-untyped-def]
     """`rdBase.CaptureErrorLog` where RDKit has it (2025+), else a scoped `BlockLogs`."""
     capture = getattr(rdBase, "CaptureErrorLog", None)
     return capture() if capture is not None else rdBase.BlockLogs()
 
 
-def _last_message(capture: object) -> str:
+def last_rdkit_message(capture: object) -> str:
     messages = str(getattr(capture, "messages", "") or "")
     lines = [line.split("] ", 1)[-1].strip() for line in messages.splitlines()]
     lines = [ln.removeprefix("SMILES Parse Error: ") for ln in lines]

@@ -1,0 +1,261 @@
+"""Bundled reaction datasets, the Yield-BERT splits, and packing reaction graphs for batching.
+
+The files live in `molbridge/data/bundled/reactions/` (provenance and column meanings in its
+`SOURCES.md`) and are checked against `bundled/SHA256SUMS` every time they are opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import torch
+
+from molbridge.data.packed import GraphBatch, PackedGraphs
+from molbridge.data.registry import BUNDLED_DIR, DataIntegrityError, verified_path
+from molbridge.featurize.reaction import ReactionFeaturizer, ReactionGraphs, merge_graphs
+
+REACTIONS_DIR = BUNDLED_DIR / "reactions"
+
+
+@dataclass(frozen=True)
+class _ReactionSource:
+    file: str  # relative to the bundled folder, as listed in SHA256SUMS
+    orderings: str | None  # the Yield-BERT row orders, if the set has them
+    order_column: str | None  # the orderings file's column naming the sheet / split file
+
+
+_SOURCES: dict[str, _ReactionSource] = {
+    "buchwald_hartwig": _ReactionSource(
+        "reactions/buchwald_hartwig/buchwald_hartwig.csv.gz",
+        "reactions/buchwald_hartwig/buchwald_hartwig_orderings.csv.gz",
+        "sheet",
+    ),
+    "suzuki_miyaura": _ReactionSource(
+        "reactions/suzuki_miyaura/suzuki_miyaura.csv.gz",
+        "reactions/suzuki_miyaura/suzuki_miyaura_orderings.csv.gz",
+        "split",
+    ),
+    "uspto_50k": _ReactionSource("reactions/uspto_50k/uspto_50k_u.csv.gz", None, None),
+}
+REACTION_DATASETS = tuple(_SOURCES)
+
+# Yield-BERT (Schwaller et al. 2021, rxn_yields `NAME_SPLIT`): per sheet, the number N with
+# train = the sheet's first N - 1 rows and test = the rest (rxn_yields: "paper has starting
+# index 1 not 0"). FullCV_xx: 2767 train / 1188 test, the 70/30 random splits.
+_BH_SPLIT_N = {f"FullCV_{k:02d}": 2768 for k in range(1, 11)} | {
+    "Test1": 3058,
+    "Test2": 3056,
+    "Test3": 3059,
+    "Test4": 3056,
+}
+# Suzuki–Miyaura: train = the first 4032 rows (70 %) of random_split_k, test = the other 1728.
+_SM_SPLIT_TRAIN = {f"random_split_{k}": 4032 for k in range(10)}
+
+
+@dataclass(frozen=True)
+class ReactionTable:
+    """One bundled reaction dataset; row `i` is the file's row `i` (its `rxn_id` where it has one).
+
+    Attributes:
+        name: dataset name (`buchwald_hartwig`, `suzuki_miyaura`, `uspto_50k`).
+        rxn: reaction SMILES `reactants>agents>products`, one per row.
+        yield_frac: `[n]` float64 yield as a fraction in [0, 1], or `None` (USPTO-50K).
+        label: `[n]` int64 reaction class 0-9 (USPTO-50K), or `None`.
+        split: `[n]` the file's own `train`/`test` assignment (USPTO-50K: SynRXN's), or `None`.
+    """
+
+    name: str
+    rxn: list[str]
+    yield_frac: np.ndarray | None = None
+    label: np.ndarray | None = None
+    split: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.rxn)
+
+
+def _source(name: str) -> _ReactionSource:
+    if name not in _SOURCES:
+        raise KeyError(
+            f"unknown reaction dataset {name!r}; bundled reaction datasets: "
+            f"{', '.join(REACTION_DATASETS)}"
+        )
+    return _SOURCES[name]
+
+
+def load_reactions(name: str) -> ReactionTable:
+    """Read a bundled reaction dataset.
+
+    Buchwald–Hartwig's `yield_pct` (percent) is divided by 100; Suzuki–Miyaura's `yield_frac`
+    is already a fraction; USPTO-50K has `label` and `split` but no yields.
+
+    Raises:
+        KeyError: unknown name (the message lists the valid ones).
+        DataIntegrityError: the bundled file does not match its recorded sha256.
+    """
+    source = _source(name)
+    frame = pd.read_csv(verified_path(source.file))
+    if "rxn_id" in frame and not np.array_equal(frame["rxn_id"].to_numpy(), np.arange(len(frame))):
+        # The orderings files refer to rows by rxn_id; both must be the row index.
+        raise DataIntegrityError(f"{source.file}: rxn_id is not the row index")
+    yield_frac = None
+    if "yield_pct" in frame:
+        yield_frac = frame["yield_pct"].to_numpy(np.float64) / 100.0
+    elif "yield_frac" in frame:
+        yield_frac = frame["yield_frac"].to_numpy(np.float64)
+    return ReactionTable(
+        name=name,
+        rxn=frame["rxn"].astype(str).tolist(),
+        yield_frac=yield_frac,
+        label=frame["label"].to_numpy(np.int64) if "label" in frame else None,
+        split=frame["split"].to_numpy(str) if "split" in frame else None,
+    )
+
+
+def yield_bert_split(name: str, index: int | str) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test row indices (into `load_reactions(name)`) of the Yield-BERT protocol.
+
+    Args:
+        name: `buchwald_hartwig` or `suzuki_miyaura`.
+        index: Buchwald–Hartwig: 1-10 for sheet `FullCV_01`..`FullCV_10`, or a sheet name
+            (`FullCV_xx`, `Test1`..`Test4`); Suzuki–Miyaura: 0-9 for `random_split_0`..`_9`, or
+            that name.
+
+    Returns:
+        `(train, test)` int64 arrays in the sheet's row order (not sorted). Buchwald–Hartwig:
+        train = the first N - 1 rows of the sheet, N = 2768 for FullCV (2767 / 1188), 3058
+        Test1, 3056 Test2, 3059 Test3, 3056 Test4. Suzuki–Miyaura: the first 4032 rows train,
+        the other 1728 test.
+    """
+    _source(name)  # an unknown name raises listing the valid ones
+    if name == "buchwald_hartwig":
+        sheet = f"FullCV_{index:02d}" if isinstance(index, int) else index
+        if sheet not in _BH_SPLIT_N:
+            raise KeyError(f"unknown Yield-BERT split {index!r}; valid: {sorted(_BH_SPLIT_N)}")
+        n_train = _BH_SPLIT_N[sheet] - 1
+    elif name == "suzuki_miyaura":
+        sheet = f"random_split_{index}" if isinstance(index, int) else index
+        if sheet not in _SM_SPLIT_TRAIN:
+            raise KeyError(f"unknown Yield-BERT split {index!r}; valid: {sorted(_SM_SPLIT_TRAIN)}")
+        n_train = _SM_SPLIT_TRAIN[sheet]
+    else:
+        raise KeyError(f"{name!r} has no Yield-BERT splits; only buchwald_hartwig, suzuki_miyaura")
+    order = _ordering(name, sheet)
+    return order[:n_train].copy(), order[n_train:].copy()
+
+
+@cache
+def _orderings(name: str) -> pd.DataFrame:
+    source = _source(name)
+    assert source.orderings is not None  # callers ask only for sets with orderings
+    return pd.read_csv(verified_path(source.orderings))
+
+
+def _ordering(name: str, sheet: str) -> np.ndarray:
+    """The `rxn_id`s of `sheet`, in the sheet's row order."""
+    source = _source(name)
+    frame = _orderings(name)
+    rows = frame[frame[str(source.order_column)] == sheet].sort_values("position")
+    return rows["rxn_id"].to_numpy(np.int64)
+
+
+# -- packing for batches -------------------------------------------------------------------
+
+
+@dataclass
+class ReactionBatch:
+    """A batch of reactions: one `GraphBatch` per side, aligned (graph `i` of each side is
+    reaction `i`).
+
+    Attributes:
+        reactants: `num_graphs` = batch size; each graph is one reaction's merged reactants.
+        products: the same reactions' merged products.
+        agents: the agents' graphs, or `None` when the featurizer merged them into `reactants`.
+        y: `[batch, n_tasks]` float32 targets (e.g. yields), or `None`.
+    """
+
+    reactants: GraphBatch
+    products: GraphBatch
+    agents: GraphBatch | None = None
+    y: torch.Tensor | None = None
+
+    @property
+    def num_graphs(self) -> int:
+        return self.reactants.num_graphs
+
+    def to(self, device: torch.device | str) -> ReactionBatch:
+        return ReactionBatch(
+            self.reactants.to(device),
+            self.products.to(device),
+            None if self.agents is None else self.agents.to(device),
+            None if self.y is None else self.y.to(device),
+        )
+
+
+@dataclass
+class PackedReactions:
+    """Reaction graphs stored side by side as `PackedGraphs` (entry `i` of each is reaction `i`).
+
+    Attributes:
+        reactants: one merged graph per reaction.
+        products: one merged graph per reaction.
+        agents: one merged graph per reaction (empty where a reaction has none), or `None`
+            when no reaction has separate agents.
+    """
+
+    reactants: PackedGraphs
+    products: PackedGraphs
+    agents: PackedGraphs | None = None
+
+    def __len__(self) -> int:
+        return len(self.reactants)
+
+    def collate(
+        self, indices: Sequence[int] | np.ndarray, y: np.ndarray | None = None
+    ) -> ReactionBatch:
+        """Batch the reactions at `indices` (in that order), with their rows of `y` if given."""
+        idx = np.asarray(indices, dtype=np.int64)
+        return ReactionBatch(
+            self.reactants.collate(idx),
+            self.products.collate(idx),
+            None if self.agents is None else self.agents.collate(idx),
+            None if y is None else torch.from_numpy(np.ascontiguousarray(y[idx], np.float32)),
+        )
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> PackedReactions:
+        """A new store holding the reactions at `indices`, in that order."""
+        return PackedReactions(
+            self.reactants.subset(indices),
+            self.products.subset(indices),
+            None if self.agents is None else self.agents.subset(indices),
+        )
+
+
+def pack_reactions(
+    graphs: Sequence[ReactionGraphs], featurizer: ReactionFeaturizer
+) -> PackedReactions:
+    """Pack featurized reactions (from `featurizer`) so each side batches with
+    `PackedGraphs.collate`. When some reactions have separate agents, one without gets an
+    empty agent graph.
+    """
+    n_atom_features = len(featurizer.graph.atom_features)
+    n_bond_features = len(featurizer.graph.bond_features)
+    reactants = PackedGraphs.from_graphs(
+        [g.reactants for g in graphs], n_atom_features, n_bond_features
+    )
+    products = PackedGraphs.from_graphs(
+        [g.products for g in graphs], n_atom_features, n_bond_features
+    )
+    agents = None
+    if any(g.agents is not None for g in graphs):
+        empty = merge_graphs([], n_atom_features, n_bond_features)
+        agents = PackedGraphs.from_graphs(
+            [empty if g.agents is None else g.agents for g in graphs],
+            n_atom_features,
+            n_bond_features,
+        )
+    return PackedReactions(reactants, products, agents)
