@@ -278,6 +278,68 @@ def pretrain(
     )
 
 
+class Modality(StrEnum):
+    smiles = "smiles"
+    image = "image"
+    fingerprint = "fingerprint"
+    descriptors = "descriptors"
+    spectrum = "spectrum"
+
+
+@app.command("pretrain-modality")
+def pretrain_modality(
+    modality: Modality = typer.Argument(
+        ..., help="smiles | image | fingerprint | descriptors | spectrum"
+    ),
+    out: Path = typer.Option(..., help="Output folder: encoder.ckpt, loss curve, checkpoints."),
+    corpus: str = typer.Option("moses", help="moses, or a CSV / .smi file (not for spectrum)."),
+    smiles_column: str | None = typer.Option(None, help="[default: the column named smiles]"),
+    max_molecules: int | None = typer.Option(50_000, help="Use the first N inputs only."),
+    nucleus: str = typer.Option("13C", help="spectrum: 13C or 1H (bundled NMRShiftDB2)."),
+    image_size: int = typer.Option(128, help="image: depiction size in pixels."),
+    epochs: int = typer.Option(5),
+    batch_size: int = typer.Option(128),
+    lr: float | None = typer.Option(None, help="[default: the task's own]"),
+    seed: int = typer.Option(0),
+    precision: Precision = typer.Option(Precision.fp32),
+    resume: bool = typer.Option(False, help="Continue from the newest checkpoint in --out."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Pre-train a unimodal encoder on its own modality (self-supervised); writes
+    OUT/encoder.ckpt for strategies that use it frozen."""
+    _setup_logging(verbose)
+    from molbridge.pipeline.modality import ModalityConfig
+    from molbridge.pipeline.modality import pretrain_modality as run
+
+    try:
+        config = ModalityConfig(
+            modality=modality.value,
+            out=str(out),
+            corpus=corpus,
+            smiles_column=smiles_column,
+            max_molecules=max_molecules,
+            nucleus=nucleus,
+            image_size=image_size,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            precision=precision.value,
+            resume=resume,
+            progress=progress,
+        )
+        result = run(config)
+    except (FileNotFoundError, ValueError) as err:
+        _fail(err)
+        return
+    s = result.summary
+    console.print(
+        f"{s['modality']} encoder: {s['steps']} steps over {s['inputs_used']:,} inputs in "
+        f"{s['train_seconds']:.0f} s; final loss {s['final_loss']}; wrote {result.encoder_path}"
+    )
+
+
 class SuiteName(StrEnum):
     moleculenet = "moleculenet"
     admet = "admet"

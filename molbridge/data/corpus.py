@@ -100,6 +100,15 @@ def _read_chunks(
         yield smiles
 
 
+def read_smiles(
+    source: str | Path, smiles_column: str | None = None, max_molecules: int | None = None
+) -> list[str]:
+    """All SMILES of a corpus (`moses` or a CSV / `.smi` file), the first `max_molecules` only
+    if given; for the modality encoders' pre-training, whose corpora fit in memory."""
+    path = corpus_path(source)
+    return [s for chunk in _read_chunks(path, smiles_column, 100_000, max_molecules) for s in chunk]
+
+
 @dataclass(frozen=True)
 class CorpusShards:
     """A featurized corpus on disk.

@@ -37,6 +37,12 @@ def load_init_encoder(
 
 def encoder_from_bundle(bundle: Bundle, dropout: float | None = None) -> GraphEncoder:
     """The bundle's graph encoder with its weights (member 0), `dropout` overridden if given."""
+    name = bundle.encoder.get("name")
+    if name != "gin":
+        raise CheckpointError(
+            f"this bundle holds a {name!r} encoder, not the graph encoder that --init needs "
+            "(modality encoders load with molbridge.pipeline.modality.load_modality_encoder)"
+        )
     config = GraphEncoderConfig.from_config(bundle.encoder)
     if dropout is not None:
         config.dropout = dropout

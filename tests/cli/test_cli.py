@@ -339,3 +339,34 @@ def test_benchmark_rejects_unknown_datasets_and_models(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no dataset" in result.output
     result = _invoke("benchmark", "admet", "--models", "gin-init", "--out", tmp_path / "b")
     assert result.exit_code == 2 and "--init" in result.output
+
+
+def test_pretrain_modality_writes_a_loadable_encoder(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fp"
+    args = ["pretrain-modality", "fingerprint", "--corpus", data_dir / "bbbp_tiny.csv"]
+    result = _invoke(
+        *args,
+        "--max-molecules",
+        "8",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--out",
+        out,
+        "--no-progress",
+    )
+    assert result.exit_code == 0, result.output
+    bundle = load_bundle(out / "encoder.ckpt")
+    assert bundle.kind == "encoder" and bundle.encoder["name"] == "fingerprint-mlp"
+    assert bundle.featurizer["name"] == "ecfp"
+    missing = _invoke(
+        "pretrain-modality",
+        "smiles",
+        "--corpus",
+        tmp_path / "none.csv",
+        "--out",
+        tmp_path / "x",
+        "--no-progress",
+    )
+    assert missing.exit_code == 2 and "use --corpus moses" in " ".join(missing.output.split())

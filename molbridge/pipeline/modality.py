@@ -1,0 +1,383 @@
+"""Pre-train a unimodal encoder on its own modality, for strategies that use it frozen.
+
+Pre-trained chemistry weights cannot be downloaded here, so molbridge makes its own:
+`pretrain_modality(ModalityConfig(...))` (the `molbridge pretrain-modality` command) featurizes
+a corpus for one modality, trains that modality's encoder with its self-supervised task and
+writes `encoder.ckpt` (an `encoder` bundle: featurizer config, encoder config, weights) that
+`load_modality_encoder` turns back into (featurizer, encoder).
+
+| modality | corpus | featurizer | encoder | self-supervised task |
+|---|---|---|---|---|
+| smiles | SMILES corpus | canonical SMILES tokens | Transformer | masked tokens (BERT) |
+| image | SMILES corpus | RDKit depiction, cached | ResNet-18 | SimCLR (NT-Xent) |
+| fingerprint | SMILES corpus | ECFP4, 2048 bits | MLP | denoising autoencoder |
+| descriptors | SMILES corpus | RDKit 2D descriptors, normalised | MLP | denoising autoencoder |
+| spectrum | bundled NMRShiftDB2 (13C or 1H) | binned peak list | 1-D CNN | denoising autoencoder |
+
+The corpora of these encoders fit in memory (a few hundred thousand molecules at most here);
+invalid SMILES are skipped and listed in `skipped.csv`, as for the graph corpus.
+Outputs in `config.out`: `encoder.ckpt`, `config.yaml`, `history.json`, `summary.json`,
+`loss_curve.png`, `skipped.csv`, `checkpoints/` (every epoch; `resume=True` continues from
+the newest).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+from lightning.pytorch.callbacks import ModelCheckpoint
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+from molbridge import __version__
+from molbridge.chem import parse_many
+from molbridge.data.corpus import read_smiles
+from molbridge.data.image_cache import ImageCache
+from molbridge.data.spectra import load_nmr_spectra
+from molbridge.encoders import (
+    FingerprintEncoder,
+    FingerprintEncoderConfig,
+    ImageEncoder,
+    ImageEncoderConfig,
+    SmilesEncoder,
+    SmilesEncoderConfig,
+    SpectrumEncoder,
+    SpectrumEncoderConfig,
+)
+from molbridge.featurize import (
+    DescriptorFeaturizer,
+    ECFPFeaturizer,
+    ImageFeaturizer,
+    SmilesFeaturizer,
+    SmilesVocabulary,
+    SpectrumFeaturizer,
+    tokenize,
+)
+from molbridge.io import Bundle, CheckpointError, load_bundle, save_bundle
+from molbridge.report.curves import plot_pretraining_curve
+from molbridge.tasks.pretrain import (
+    FingerprintAutoencoderConfig,
+    FingerprintAutoencoderPretraining,
+    ImageContrastiveConfig,
+    ImageContrastivePretraining,
+    MaskedTokenPretraining,
+    MaskedTokensConfig,
+    PretrainTask,
+    SpectrumAutoencoderConfig,
+    SpectrumAutoencoderPretraining,
+)
+
+log = logging.getLogger(__name__)
+
+MODALITIES = ("smiles", "image", "fingerprint", "descriptors", "spectrum")
+
+# config names -> classes, resolved here at the config edge only (STYLE rule 4)
+FEATURIZERS: dict[str, Any] = {
+    "smiles": SmilesFeaturizer,
+    "image": ImageFeaturizer,
+    "ecfp": ECFPFeaturizer,
+    "rdkit-descriptors": DescriptorFeaturizer,
+    "nmr-spectrum": SpectrumFeaturizer,
+}
+ENCODERS: dict[str, tuple[Any, type[nn.Module]]] = {
+    "smiles-transformer": (SmilesEncoderConfig, SmilesEncoder),
+    "resnet": (ImageEncoderConfig, ImageEncoder),
+    "fingerprint-mlp": (FingerprintEncoderConfig, FingerprintEncoder),
+    "spectrum-cnn": (SpectrumEncoderConfig, SpectrumEncoder),
+}
+
+
+@dataclass
+class ModalityConfig:
+    """Everything `molbridge pretrain-modality` needs; written to `config.yaml`.
+
+    `corpus` is `moses` or a CSV / `.smi` file (not used by `spectrum`, which reads the bundled
+    NMRShiftDB2 spectra of `nucleus`); `max_molecules` takes the first N of it. `lr=None`
+    keeps the task's own default.
+    """
+
+    modality: str
+    out: str
+    corpus: str = "moses"
+    smiles_column: str | None = None
+    max_molecules: int | None = 50_000
+    nucleus: str = "13C"
+    image_size: int = 128
+    epochs: int = 5
+    batch_size: int = 128
+    lr: float | None = None
+    seed: int = 0
+    precision: str = "32"
+    resume: bool = False
+    cache_dir: str | None = None
+    progress: bool = True
+    fast_dev_run: bool = False
+
+    def __post_init__(self) -> None:
+        check_modality(self.modality)
+
+
+@dataclass
+class ModalityResult:
+    encoder_path: Path
+    history: list[dict[str, float]]
+    summary: dict[str, Any]
+
+
+def check_modality(name: str) -> None:
+    if name not in MODALITIES:
+        raise ValueError(f"unknown modality {name!r}; valid: {', '.join(MODALITIES)}")
+
+
+@dataclass
+class _Prepared:
+    """A modality's inputs, featurizer and task, ready to train."""
+
+    inputs: Dataset
+    featurizer: dict[str, Any]
+    encoder: nn.Module
+    task: PretrainTask
+    n_inputs: int
+    n_used: int
+
+
+class _Rows(Dataset):
+    """Rows of an array (e.g. a memory-mapped image cache) as tensors, copied per item."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return torch.from_numpy(np.array(self.array[i]))
+
+
+def _with_lr(task_config: Any, lr: float | None) -> Any:
+    """The task's config with `lr` if given, else its own default."""
+    return task_config if lr is None else replace(task_config, lr=lr)
+
+
+def _valid_molecules(config: ModalityConfig, out: Path) -> tuple[list[str], list[Any], int]:
+    """The corpus's SMILES and molecules, invalid ones skipped and listed in `skipped.csv`."""
+    smiles = read_smiles(config.corpus, config.smiles_column, config.max_molecules)
+    kept, mols, skipped = [], [], []
+    for row, mol, error in parse_many(smiles):
+        if mol is None:
+            skipped.append((row, smiles[row], error))
+        else:
+            kept.append(smiles[row])
+            mols.append(mol)
+    pd.DataFrame(skipped, columns=["row", "smiles", "reason"]).to_csv(
+        out / "skipped.csv", index=False
+    )
+    if skipped:
+        log.warning("%d invalid SMILES skipped, listed in %s", len(skipped), out / "skipped.csv")
+    if not mols:
+        raise ValueError(f"corpus {config.corpus!r} has no valid molecule")
+    return kept, mols, len(smiles)
+
+
+def _prepare_smiles(config: ModalityConfig, out: Path) -> _Prepared:
+    _, mols, n_inputs = _valid_molecules(config, out)
+    # the vocabulary is built from the canonical SMILES the featurizer writes
+    texts = [SmilesFeaturizer(SmilesVocabulary.build([])).smiles(mol) for mol in mols]
+    vocabulary = SmilesVocabulary.build(texts)
+    longest = max(len(tokenize(text)) for text in texts)
+    featurizer = SmilesFeaturizer(vocabulary, max_length=max(128, longest + 2))
+    ids = np.stack([featurizer(mol) for mol in mols])
+    encoder = SmilesEncoder(
+        SmilesEncoderConfig(vocab_size=len(vocabulary), max_length=featurizer.max_length)
+    )
+    task = MaskedTokenPretraining(
+        encoder,
+        mask_index=vocabulary.mask_index,
+        pad_index=vocabulary.pad_index,
+        cls_index=vocabulary.cls_index,
+        eos_index=vocabulary.eos_index,
+        vocab_size=len(vocabulary),
+        config=_with_lr(MaskedTokensConfig(), config.lr),
+        random_exclude=(vocabulary.unk_index,),
+    )
+    inputs = TensorDataset(torch.from_numpy(ids))
+    return _Prepared(inputs, featurizer.to_config(), encoder, task, n_inputs, len(mols))
+
+
+def _prepare_image(config: ModalityConfig, out: Path) -> _Prepared:
+    smiles, _, n_inputs = _valid_molecules(config, out)
+    featurizer = ImageFeaturizer(size=config.image_size)
+    root = Path(config.cache_dir) if config.cache_dir else out / "image_cache"
+    images = ImageCache(root, featurizer, progress=config.progress).load(smiles)
+    encoder = ImageEncoder(ImageEncoderConfig(in_channels=featurizer.channels))
+    task = ImageContrastivePretraining(encoder, _with_lr(ImageContrastiveConfig(), config.lr))
+    return _Prepared(_Rows(images), featurizer.to_config(), encoder, task, n_inputs, len(smiles))
+
+
+def _prepare_fingerprint(config: ModalityConfig, out: Path) -> _Prepared:
+    _, mols, n_inputs = _valid_molecules(config, out)
+    featurizer = ECFPFeaturizer()
+    bits = featurizer.many_mols(mols)
+    encoder = FingerprintEncoder(FingerprintEncoderConfig(in_dim=featurizer.n_bits))
+    task_config = _with_lr(FingerprintAutoencoderConfig(target="fingerprint"), config.lr)
+    task = FingerprintAutoencoderPretraining(encoder, task_config)
+    inputs = TensorDataset(torch.from_numpy(bits))
+    return _Prepared(inputs, featurizer.to_config(), encoder, task, n_inputs, len(mols))
+
+
+def _prepare_descriptors(config: ModalityConfig, out: Path) -> _Prepared:
+    _, mols, n_inputs = _valid_molecules(config, out)
+    raw = DescriptorFeaturizer().many_mols(mols)
+    featurizer = DescriptorFeaturizer().fit(raw)  # statistics of this corpus, kept in the bundle
+    values = featurizer.transform(raw)
+    encoder = FingerprintEncoder(FingerprintEncoderConfig(in_dim=featurizer.n_descriptors))
+    task_config = _with_lr(FingerprintAutoencoderConfig(target="descriptors"), config.lr)
+    task = FingerprintAutoencoderPretraining(encoder, task_config)
+    inputs = TensorDataset(torch.from_numpy(values))
+    return _Prepared(inputs, featurizer.to_config(), encoder, task, n_inputs, len(mols))
+
+
+def _prepare_spectrum(config: ModalityConfig, out: Path) -> _Prepared:
+    spectra = load_nmr_spectra(config.nucleus, on_invalid="skip")  # type: ignore[arg-type]
+    pd.DataFrame(spectra.skipped).to_csv(out / "skipped.csv", index=False)
+    peaks = spectra.peaks[: config.max_molecules] if config.max_molecules else spectra.peaks
+    featurizer = SpectrumFeaturizer(config.nucleus)  # type: ignore[arg-type]
+    binned = featurizer.many(peaks)
+    encoder = SpectrumEncoder(SpectrumEncoderConfig(n_bins=featurizer.n_bins))
+    task = SpectrumAutoencoderPretraining(encoder, _with_lr(SpectrumAutoencoderConfig(), config.lr))
+    n_inputs = len(spectra.peaks) + len(spectra.skipped)
+    return _Prepared(
+        TensorDataset(torch.from_numpy(binned)),
+        featurizer.to_config(),
+        encoder,
+        task,
+        n_inputs,
+        len(peaks),
+    )
+
+
+_PREPARE: dict[str, Callable[[ModalityConfig, Path], _Prepared]] = {
+    "smiles": _prepare_smiles,
+    "image": _prepare_image,
+    "fingerprint": _prepare_fingerprint,
+    "descriptors": _prepare_descriptors,
+    "spectrum": _prepare_spectrum,
+}
+
+
+def pretrain_modality(config: ModalityConfig) -> ModalityResult:
+    """Run a modality pre-training job; see the module docstring for its outputs."""
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    L.seed_everything(config.seed, verbose=False)
+    prepared = _PREPARE[config.modality](config, out)
+    loader = DataLoader(
+        prepared.inputs,
+        batch_size=config.batch_size,
+        shuffle=True,
+        drop_last=len(prepared.inputs) > config.batch_size,  # batch norm needs 2+ rows
+        generator=torch.Generator().manual_seed(config.seed),
+    )
+    every_epoch = ModelCheckpoint(
+        dirpath=out / "checkpoints",
+        filename="epoch{epoch}-step{step}",
+        every_n_epochs=1,
+        save_on_train_epoch_end=True,
+        save_top_k=-1,
+        auto_insert_metric_name=False,
+    )
+    trainer = L.Trainer(
+        max_epochs=config.epochs,
+        accelerator="cpu" if not torch.cuda.is_available() else "auto",
+        devices=1,
+        precision=config.precision,  # type: ignore[arg-type]
+        callbacks=[every_epoch],
+        logger=False,
+        enable_progress_bar=config.progress,
+        enable_model_summary=False,
+        fast_dev_run=config.fast_dev_run,
+    )
+    resume_from = None
+    if config.resume:
+        saved = sorted((out / "checkpoints").glob("*.ckpt"), key=lambda p: p.stat().st_mtime_ns)
+        if saved:
+            resume_from = str(saved[-1])
+            log.info("resuming from %s", resume_from)
+        else:
+            log.warning("--resume: no checkpoint in %s yet; starting from scratch", out)
+    started = time.perf_counter()
+    trainer.fit(prepared.task, loader, ckpt_path=resume_from, weights_only=True)
+    seconds = time.perf_counter() - started
+    steps = int(trainer.global_step)
+    summary = {
+        "modality": config.modality,
+        "corpus": "nmrshiftdb2 (bundled)" if config.modality == "spectrum" else config.corpus,
+        "inputs_read": prepared.n_inputs,
+        "inputs_used": prepared.n_used,
+        "epochs": config.epochs,
+        "steps": steps,
+        "train_seconds": seconds,
+        "inputs_per_second": steps * config.batch_size / seconds if seconds > 0 else 0.0,
+        "final_loss": prepared.task.history[-1]["loss"] if prepared.task.history else None,
+        "resumed_from": resume_from,
+        "molbridge_version": __version__,
+    }
+    encoder_config = prepared.encoder.config  # type: ignore[attr-defined]
+    encoder_path = save_bundle(
+        Bundle(
+            kind="encoder",
+            featurizer=prepared.featurizer,
+            encoder=encoder_config.to_config(),
+            members=[
+                {k: v.detach().contiguous() for k, v in prepared.encoder.state_dict().items()}
+            ],
+            extra={"pretraining": summary, "task": prepared.task.config.to_config()},
+        ),
+        out / "encoder.ckpt",
+    )
+    (out / "config.yaml").write_text(yaml.safe_dump(asdict(config), sort_keys=False))
+    (out / "history.json").write_text(json.dumps(prepared.task.history, indent=1))
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    if prepared.task.history:
+        plot_pretraining_curve(
+            prepared.task.history, out / "loss_curve.png", f"{config.modality} encoder"
+        )
+    return ModalityResult(encoder_path, prepared.task.history, summary)
+
+
+def load_modality_encoder(path: Path | str) -> tuple[Any, nn.Module]:
+    """(featurizer, encoder with its pre-trained weights) from a modality `encoder.ckpt`.
+
+    Raises:
+        CheckpointError: the bundle is not an encoder bundle, or holds an encoder or featurizer
+            this version does not know (the graph encoder loads with `--init` instead).
+    """
+    bundle = load_bundle(path)
+    if bundle.kind != "encoder":
+        raise CheckpointError(f"{path} is a {bundle.kind} bundle, not an encoder")
+    name = bundle.encoder.get("name")
+    if name not in ENCODERS:
+        hint = " (the graph encoder: use --init)" if name == "gin" else ""
+        raise CheckpointError(
+            f"{path} holds encoder {name!r}{hint}; modality encoders: {', '.join(ENCODERS)}"
+        )
+    featurizer_name = bundle.featurizer.get("name")
+    if featurizer_name not in FEATURIZERS:
+        raise CheckpointError(
+            f"{path} holds featurizer {featurizer_name!r}; known: {', '.join(FEATURIZERS)}"
+        )
+    config_class, module_class = ENCODERS[name]
+    encoder = module_class(config_class.from_config(bundle.encoder))
+    encoder.load_state_dict(bundle.members[0])
+    return FEATURIZERS[featurizer_name].from_config(bundle.featurizer), encoder
