@@ -140,6 +140,21 @@ class _EpochSeed(L.Callback):
             self.data.stream.set_epoch(trainer.current_epoch)
 
 
+class _StartClock(L.Callback):
+    """Seconds from the command's start until training begins: corpus featurization or cache
+    loading, model building and, with `resume`, restoring the checkpoint (the time to resume)."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.seconds: float | None = None
+        self.first_step = 0  # > 0 when resumed
+
+    def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self.seconds = time.perf_counter() - self.started
+        self.first_step = int(trainer.global_step)
+        log.info("training starts %.1f s after the command", self.seconds)
+
+
 def weights_digest(module: torch.nn.Module) -> str:
     """sha256 over the module's parameters (names and bytes), to compare DDP copies.
 
@@ -155,6 +170,7 @@ def weights_digest(module: torch.nn.Module) -> str:
 
 def pretrain(config: PretrainConfig) -> PretrainResult:
     """Run a pre-training job; see the module docstring for its outputs."""
+    command_started = time.perf_counter()
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     check_strategy(config.strategy)
@@ -195,6 +211,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         save_top_k=-1,
         auto_insert_metric_name=False,
     )
+    start_clock = _StartClock(command_started)
     distributed = config.devices * config.num_nodes > 1
     trainer = L.Trainer(
         max_epochs=config.epochs,
@@ -203,7 +220,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         num_nodes=config.num_nodes,
         strategy="ddp" if distributed else "auto",
         precision=config.precision,  # type: ignore[arg-type]
-        callbacks=[every_steps, every_epoch, _EpochSeed(data)],
+        callbacks=[every_steps, every_epoch, _EpochSeed(data), start_clock],
         logger=False,
         enable_progress_bar=config.progress,
         enable_model_summary=False,
@@ -236,9 +253,16 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         "steps": steps,
         "molecules_seen": molecules_seen,
         "train_seconds": seconds,
-        "molecules_per_second": molecules_seen / seconds if seconds > 0 else 0.0,
+        # this run's steps only: a resumed run did the earlier ones before the crash
+        "molecules_per_second": (steps - start_clock.first_step)
+        * config.batch_size
+        * trainer.world_size
+        / seconds
+        if seconds > 0
+        else 0.0,
         "world_size": trainer.world_size,
         "resumed_from": resume_from,
+        "seconds_to_first_step": start_clock.seconds,
         "molbridge_version": __version__,
     }
     encoder_path = out / "encoder.ckpt"
