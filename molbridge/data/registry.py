@@ -106,6 +106,10 @@ _ADMET_METRICS = {
     "ames": "roc_auc",
     "dili": "roc_auc",
 }
+# Test rows RDKit refuses: solubility_aqsoldb's test.csv rows 1159 and 1160 (a pyridine N-oxide
+# written `[NH+2]([O-])[CH-]`, valence 4 on N). They are skipped and listed in
+# `skipped_rows.csv`, so that set is scored on 1,995 of its 1,997 test molecules.
+_ADMET_INVALID = {"solubility_aqsoldb": "skip"}
 _ADMET = [
     DatasetSpec(
         name,
@@ -115,6 +119,7 @@ _ADMET = [
         ("Y",),
         "classification" if metric in ("roc_auc", "auprc") else "regression",
         metric,
+        on_invalid=_ADMET_INVALID.get(name, "raise"),
         split="tdc-scaffold",
     )
     for name, metric in _ADMET_METRICS.items()

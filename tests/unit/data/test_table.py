@@ -102,3 +102,18 @@ def test_every_registered_dataset_is_consistent(name: str) -> None:
     assert spec.train in sums
     assert spec.test is None or spec.test in sums
     assert spec.task in ("classification", "regression")
+
+
+def test_aqsoldb_test_rows_rdkit_refuses_are_skipped_and_reported(tmp_path: Path) -> None:
+    spec = registry.get_dataset("solubility_aqsoldb")
+    assert spec.on_invalid == "skip" and spec.test_path is not None
+    table = load_table(
+        spec.test_path,
+        spec.smiles_column,
+        spec.target_columns,
+        GraphFeaturizer(),
+        on_invalid="skip",
+        cache_dir=tmp_path,
+    )
+    assert [s.row for s in table.skipped] == [1159, 1160]
+    assert len(table.smiles) == 1995
