@@ -65,6 +65,7 @@ from molbridge.featurize import (
     tokenize,
 )
 from molbridge.io import Bundle, CheckpointError, load_bundle, save_bundle
+from molbridge.pipeline.pretrain import newest_checkpoint
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
     FingerprintAutoencoderConfig,
@@ -308,14 +309,7 @@ def pretrain_modality(config: ModalityConfig) -> ModalityResult:
         enable_model_summary=False,
         fast_dev_run=config.fast_dev_run,
     )
-    resume_from = None
-    if config.resume:
-        saved = sorted((out / "checkpoints").glob("*.ckpt"), key=lambda p: p.stat().st_mtime_ns)
-        if saved:
-            resume_from = str(saved[-1])
-            log.info("resuming from %s", resume_from)
-        else:
-            log.warning("--resume: no checkpoint in %s yet; starting from scratch", out)
+    resume_from = newest_checkpoint(out / "checkpoints") if config.resume else None
     started = time.perf_counter()
     trainer.fit(prepared.task, loader, ckpt_path=resume_from, weights_only=True)
     seconds = time.perf_counter() - started

@@ -157,6 +157,16 @@ class _StartClock(L.Callback):
         log.info("training starts %.1f s after the command", self.seconds)
 
 
+def newest_checkpoint(directory: Path) -> str | None:
+    """The newest Lightning checkpoint in `directory` (for `--resume`), or None (logged)."""
+    saved = sorted(directory.glob("*.ckpt"), key=lambda p: p.stat().st_mtime_ns)
+    if not saved:
+        log.warning("--resume: no checkpoint in %s yet; starting from scratch", directory)
+        return None
+    log.info("resuming from %s", saved[-1])
+    return str(saved[-1])
+
+
 def weights_digest(module: torch.nn.Module) -> str:
     """sha256 over the module's parameters (names and bytes), to compare DDP copies.
 
@@ -235,14 +245,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         fast_dev_run=config.fast_dev_run,
         use_distributed_sampler=False,  # the stream deals out shards per rank itself
     )
-    resume_from = None
-    if config.resume:
-        saved = sorted((out / "checkpoints").glob("*.ckpt"), key=lambda p: p.stat().st_mtime_ns)
-        if saved:
-            resume_from = str(saved[-1])
-            log.info("resuming from %s", resume_from)
-        else:
-            log.warning("--resume: no checkpoint in %s yet; starting from scratch", out)
+    resume_from = newest_checkpoint(out / "checkpoints") if config.resume else None
     started = time.perf_counter()
     trainer.fit(task, datamodule=data, ckpt_path=resume_from, weights_only=True)
     seconds = time.perf_counter() - started

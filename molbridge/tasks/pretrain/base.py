@@ -11,6 +11,19 @@ from torch import nn
 from molbridge.data.packed import GraphBatch
 
 
+def batch_size(batch: Any) -> int:
+    """Examples in a batch: a graph batch's `num_graphs`, else the first axis of a tensor (or
+    of the tensor in a 1-tuple/list, as a `TensorDataset` loader yields)."""
+    size = getattr(batch, "num_graphs", None)
+    if size is not None:
+        return int(size)
+    if isinstance(batch, tuple | list) and len(batch) == 1:
+        batch = batch[0]
+    if isinstance(batch, torch.Tensor):
+        return int(batch.shape[0])
+    raise TypeError(f"cannot tell the size of a batch of type {type(batch).__name__}")
+
+
 class PretrainTask(L.LightningModule):
     """Base of the pre-training strategies.
 
@@ -35,12 +48,13 @@ class PretrainTask(L.LightningModule):
     def loss(self, batch: GraphBatch) -> tuple[torch.Tensor, dict[str, float]]:
         raise NotImplementedError
 
-    def training_step(self, batch: GraphBatch, batch_idx: int) -> torch.Tensor:
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         loss, logs = self.loss(batch)
+        size = batch_size(batch)
         values = {"loss": float(loss.detach()), **logs}
-        self.log("train/loss", loss, batch_size=batch.num_graphs, prog_bar=True)
+        self.log("train/loss", loss, batch_size=size, prog_bar=True)
         for name, value in logs.items():
-            self.log(f"train/{name}", value, batch_size=batch.num_graphs, prog_bar=True)
+            self.log(f"train/{name}", value, batch_size=size, prog_bar=True)
         self._window.append(values)
         if len(self._window) >= self.log_every:
             self._flush()

@@ -185,17 +185,3 @@ class ImageContrastivePretraining(PretrainTask):
         z1, z2 = z.chunk(2)
         loss, accuracy = nt_xent(z1, z2, self.config.temperature)
         return loss, {"accuracy": float(accuracy)}
-
-    def training_step(  # type: ignore[override]
-        self, batch: torch.Tensor | tuple[torch.Tensor] | list[torch.Tensor], batch_idx: int
-    ) -> torch.Tensor:
-        # PretrainTask's step reads `batch.num_graphs`; an image batch counts its first axis
-        n_images = self.images_of(batch).shape[0]
-        loss, logs = self.loss(batch)
-        self.log("train/loss", loss, batch_size=n_images, prog_bar=True)
-        for name, value in logs.items():
-            self.log(f"train/{name}", value, batch_size=n_images, prog_bar=True)
-        self._window.append({"loss": float(loss.detach()), **logs})
-        if len(self._window) >= self.log_every:
-            self._flush()
-        return loss

@@ -166,16 +166,3 @@ class MaskedTokenPretraining(PretrainTask):
         loss = F.cross_entropy(logits, target)
         accuracy = float((logits.argmax(1) == target).float().mean())
         return loss, {"accuracy": accuracy}
-
-    def training_step(self, batch: TokenBatch, batch_idx: int) -> torch.Tensor:
-        # PretrainTask.training_step reads `batch.num_graphs`; a token batch is a plain tensor
-        ids = self._ids(batch)
-        loss, logs = self.loss(ids)
-        size = ids.shape[0]
-        self.log("train/loss", loss, batch_size=size, prog_bar=True)
-        for name, value in logs.items():
-            self.log(f"train/{name}", value, batch_size=size, prog_bar=True)
-        self._window.append({"loss": float(loss.detach()), **logs})
-        if len(self._window) >= self.log_every:
-            self._flush()
-        return loss
