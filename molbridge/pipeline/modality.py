@@ -65,7 +65,7 @@ from molbridge.featurize import (
     tokenize,
 )
 from molbridge.io import Bundle, CheckpointError, load_bundle, save_bundle
-from molbridge.pipeline.pretrain import newest_checkpoint
+from molbridge.pipeline.pretrain import PretrainResult, newest_checkpoint
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
     FingerprintAutoencoderConfig,
@@ -129,13 +129,6 @@ class ModalityConfig:
         check_modality(self.modality)
 
 
-@dataclass
-class ModalityResult:
-    encoder_path: Path
-    history: list[dict[str, float]]
-    summary: dict[str, Any]
-
-
 def check_modality(name: str) -> None:
     if name not in MODALITIES:
         raise ValueError(f"unknown modality {name!r}; valid: {', '.join(MODALITIES)}")
@@ -194,7 +187,8 @@ def _valid_molecules(config: ModalityConfig, out: Path) -> tuple[list[str], list
 def _prepare_smiles(config: ModalityConfig, out: Path) -> _Prepared:
     _, mols, n_inputs = _valid_molecules(config, out)
     # the vocabulary is built from the canonical SMILES the featurizer writes
-    texts = [SmilesFeaturizer(SmilesVocabulary.build([])).smiles(mol) for mol in mols]
+    canonical = SmilesFeaturizer(SmilesVocabulary.build([]))
+    texts = [canonical.smiles(mol) for mol in mols]
     vocabulary = SmilesVocabulary.build(texts)
     longest = max(len(tokenize(text)) for text in texts)
     featurizer = SmilesFeaturizer(vocabulary, max_length=max(128, longest + 2))
@@ -277,7 +271,7 @@ _PREPARE: dict[str, Callable[[ModalityConfig, Path], _Prepared]] = {
 }
 
 
-def pretrain_modality(config: ModalityConfig) -> ModalityResult:
+def pretrain_modality(config: ModalityConfig) -> PretrainResult:
     """Run a modality pre-training job; see the module docstring for its outputs."""
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -347,7 +341,7 @@ def pretrain_modality(config: ModalityConfig) -> ModalityResult:
         plot_pretraining_curve(
             prepared.task.history, out / "loss_curve.png", f"{config.modality} encoder"
         )
-    return ModalityResult(encoder_path, prepared.task.history, summary)
+    return PretrainResult(encoder_path, prepared.task.history, summary)
 
 
 def load_modality_encoder(path: Path | str) -> tuple[Any, nn.Module]:
