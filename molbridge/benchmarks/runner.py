@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import re
 import shutil
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,7 +41,28 @@ from molbridge.pipeline.train import PreparedData, TrainConfig, prepare_data, tr
 log = logging.getLogger(__name__)
 
 MODELS = ("gin", "ecfp-rf", "ecfp-svm")
-INIT_MODEL = "gin-init"
+INIT_MODEL = "gin-init"  # the GIN fine-tuned from one unnamed --init checkpoint
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def init_models(specs: Sequence[str]) -> dict[str, str]:
+    """`--init` values -> {model name: checkpoint}: `PATH` is `gin-init`, `LABEL=PATH` `gin+LABEL`.
+
+    Several pre-trained encoders can so be fine-tuned in one run, beside the same plain GIN.
+    """
+    models: dict[str, str] = {}
+    for spec in specs:
+        label, sep, path = spec.partition("=")
+        if sep and _LABEL.fullmatch(label):
+            name = f"gin+{label}"
+        elif len(specs) > 1:
+            raise ValueError(f"--init {spec!r}: with several --init, name each as LABEL=PATH")
+        else:
+            name, path = INIT_MODEL, spec
+        if name in models:
+            raise ValueError(f"--init: the label of {spec!r} is used twice")
+        models[name] = path
+    return models
 
 
 @dataclass
@@ -52,7 +74,7 @@ class BenchmarkOptions:
     datasets: list[str] | None = None
     seeds: int | None = None
     models: list[str] | None = None
-    init: str | None = None
+    init: dict[str, str] = field(default_factory=dict)  # model name -> encoder.ckpt
     epochs: int = 100
     batch_size: int = 32
     precision: str = "32"
@@ -65,13 +87,13 @@ class BenchmarkOptions:
 
 
 def _models(options: BenchmarkOptions) -> list[str]:
-    valid = (*MODELS, INIT_MODEL)
-    models = list(options.models or ((INIT_MODEL,) if options.init else ()) + MODELS)
+    valid = (*MODELS, *options.init)
+    models = list(options.models or (*options.init, *MODELS))
+    if (INIT_MODEL in models or any(m.startswith("gin+") for m in models)) and not options.init:
+        raise ValueError(f"model {models} needs --init CKPT (or --init LABEL=CKPT)")
     unknown = [m for m in models if m not in valid]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; valid: {', '.join(valid)}")
-    if INIT_MODEL in models and not options.init:
-        raise ValueError(f"model {INIT_MODEL} needs --init CKPT")
     return models
 
 
@@ -181,7 +203,7 @@ def _run_cell(
     started = time.perf_counter()
     record: dict[str, Any] = {"dataset": dataset.name, "model": model, "seed": seed}
     if model.startswith("gin"):
-        init = options.init if model == INIT_MODEL else None
+        init = options.init.get(model)
         result = train(_train_config(dataset, seed, cell, options, init))
         predictions = pd.read_csv(cell / "test_predictions.csv")
         resolved = yaml.safe_load((cell / "config.yaml").read_text())
@@ -263,8 +285,9 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     models = _models(options)
     if options.jobs < 1:
         raise ValueError("--jobs must be at least 1")
-    if options.init and not Path(options.init).exists():
-        raise FileNotFoundError(f"--init {options.init}: no such file")
+    for model, path in options.init.items():
+        if not Path(path).exists():
+            raise FileNotFoundError(f"--init {path} ({model}): no such file")
     cells_dir = out / "cells"
     done_before = list(cells_dir.glob("*/*/seed*/result.json"))
     if done_before and not options.resume:

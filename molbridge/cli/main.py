@@ -357,9 +357,14 @@ def benchmark(
         None, help="Seeds per dataset [default: 3 moleculenet, 5 admet, 1 moleculeace]."
     ),
     models: list[str] | None = typer.Option(
-        None, help="gin, ecfp-rf, ecfp-svm, gin-init [default: all; gin-init with --init]."
+        None,
+        help="gin, ecfp-rf, ecfp-svm, and the --init models [default: all].",
     ),
-    init: str | None = typer.Option(None, help="Pre-trained encoder.ckpt for the gin-init model."),
+    init: list[str] | None = typer.Option(
+        None,
+        help="Pre-trained encoder.ckpt to fine-tune (model gin-init), or LABEL=CKPT (model "
+        "gin+LABEL); repeat to compare several in one run.",
+    ),
     epochs: int = typer.Option(100, help="GIN fine-tuning epochs."),
     epochs_for: list[str] | None = typer.Option(
         None, help="Per-dataset epochs, NAME=N (e.g. hiv=20); repeatable."
@@ -376,7 +381,7 @@ def benchmark(
 ) -> None:
     """Run a benchmark suite under its published protocol, baselines beside the GIN."""
     _setup_logging(verbose)
-    from molbridge.benchmarks import BenchmarkOptions, run_benchmark
+    from molbridge.benchmarks import BenchmarkOptions, init_models, run_benchmark
     from molbridge.chem import InvalidMoleculeError
     from molbridge.io import CheckpointError
 
@@ -386,13 +391,18 @@ def benchmark(
         if not value.isdigit():
             _fail(ValueError(f"--epochs-for expects NAME=N, got {item!r}"))
         per_dataset[name] = int(value)
+    try:
+        inits = init_models(init or [])
+    except ValueError as err:
+        _fail(err)
+        return
     options = BenchmarkOptions(
         suite=suite.value,
         out=str(out),
         datasets=[d for item in (datasets or []) for d in item.split()] or None,
         seeds=seeds,
         models=[m for item in (models or []) for m in item.split()] or None,
-        init=init,
+        init=inits,
         epochs=epochs,
         batch_size=batch_size,
         precision=precision.value,

@@ -169,6 +169,7 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
                 f"| {a.system} | {a.values['rmse']:.3f} | {a.values['rmse_cliff']:.3f} | "
                 f"{a.source} ({a.status}) |"
             )
+    lines += _change_against_gin(summary)
     if summary["mean_rank"]:
         lines += ["", "## Mean rank by the headline metric (1 = best)", ""]
         lines += ["| " + " | ".join(models) + " |", "|" + "---|" * len(models)]
@@ -193,6 +194,47 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
             "Anchors: " + "; ".join(f"{a.system}: {a.source} ({a.status})" for a in anchors),
         ]
     path.write_text("\n".join(lines) + "\n")
+
+
+def _change_against_gin(summary: dict[str, Any]) -> list[str]:
+    """Lines of a table: each fine-tuned pre-trained GIN minus the plain GIN of the same run."""
+    suite, models = summary["suite"], summary["models"]
+    others = [m for m in models if m.startswith("gin") and m != "gin"]
+    if "gin" not in models or not others:
+        return []
+    lines = [
+        "",
+        "## Change against the GIN without pre-training (same run, same splits and seeds)",
+        "",
+        "Difference of the means in each dataset's headline metric (model − gin; the sign as "
+        "the metric's, so + is better for ROC-AUC and worse for RMSE).",
+        "",
+        "| dataset | metric | " + " | ".join(others) + " |",
+        "|" + "---|" * (len(others) + 2),
+    ]
+    better = {m: 0 for m in others}
+    compared = {m: 0 for m in others}
+    for row in summary["datasets"]:
+        metric = row["metric"]
+        scale = 100.0 if (suite, metric) in _PERCENT else 1.0
+        base = row["results"]["gin"].get(metric)
+        cells = []
+        for m in others:
+            entry = row["results"][m].get(metric)
+            if not (base and entry):
+                cells.append("—")
+                continue
+            delta = entry["mean"] - base["mean"]
+            compared[m] += 1
+            better[m] += int(delta > 0 if get_metric(metric)[1] else delta < 0)
+            cells.append(f"{delta * scale:+.{1 if scale == 100 else 3}f}")
+        lines.append(f"| {row['name']} | {metric} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| *better than gin on* | | "
+        + " | ".join(f"{better[m]} of {compared[m]}" for m in others)
+        + " |"
+    )
+    return lines
 
 
 def plot_results(summary: dict[str, Any], path: Path) -> None:

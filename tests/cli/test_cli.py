@@ -334,11 +334,33 @@ def test_benchmark_runs_resumes_and_refuses_to_overwrite(tmp_path: Path) -> None
     assert json.loads((out / "results.json").read_text()) == summary
 
 
+def test_benchmark_fine_tunes_several_pretrained_encoders_beside_the_plain_gin(
+    tmp_path: Path,
+) -> None:
+    shipped = sorted((Path(__file__).parents[2] / "models").glob("*/encoder.ckpt"))[:2]
+    inits = [arg for k, p in enumerate(shipped) for arg in ("--init", f"m{k}={p}")]
+    out = tmp_path / "bench"
+    args = ["benchmark", "moleculenet", "--datasets", "freesolv", "--seeds", "1", *inits]
+    args += ["--models", "gin", "gin+m0", "gin+m1", "--epochs", "1", "--no-progress"]
+    result = _invoke(*expand_variadic([*args, "--out", str(out)]))
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "results.json").read_text())
+    assert summary["models"] == ["gin", "gin+m0", "gin+m1"]
+    rmse = [summary["datasets"][0]["results"][m]["rmse"]["mean"] for m in summary["models"]]
+    assert len(set(rmse)) == 3  # three different starting points, three different models
+    assert "| freesolv | rmse |" in (out / "results.md").read_text()
+
+
 def test_benchmark_rejects_unknown_datasets_and_models(tmp_path: Path) -> None:
     result = _invoke("benchmark", "admet", "--datasets", "qm9", "--out", tmp_path / "b")
     assert result.exit_code == 2 and "no dataset" in result.output
     result = _invoke("benchmark", "admet", "--models", "gin-init", "--out", tmp_path / "b")
     assert result.exit_code == 2 and "--init" in result.output
+    args = ["benchmark", "admet", "--init", "am=no/such.ckpt", "--out", tmp_path / "b"]
+    result = _invoke(*args)
+    assert result.exit_code == 2 and "no/such.ckpt (gin+am): no such file" in result.output
+    result = _invoke(*args, "--models", "gin+cp")
+    assert result.exit_code == 2 and "unknown model" in result.output
 
 
 def test_pretrain_modality_writes_a_loadable_encoder(data_dir: Path, tmp_path: Path) -> None:

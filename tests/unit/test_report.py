@@ -59,3 +59,41 @@ def test_benchmark_summary_ranks_averages_and_report(tmp_path: Path) -> None:
     assert "**71.0 ± 1.4**" in text and "not run" in text and "Hu et al. 2020" in text
     plot_results(summary, tmp_path / "r.png")
     assert (tmp_path / "r.png").stat().st_size > 0
+
+
+def test_report_shows_each_pretrained_gin_against_the_plain_gin(tmp_path: Path) -> None:
+    from molbridge.benchmarks.suites import moleculenet
+    from molbridge.report.benchmark import summarize_cells, write_markdown
+
+    suite = moleculenet()
+    datasets = suite.select(["bbbp", "esol"])
+    scores = {  # (bbbp roc_auc, esol rmse) per model, the same for both seeds
+        "gin": (0.70, 1.00),
+        "gin+am": (0.73, 1.10),  # better on bbbp, worse on esol
+        "gin+cp": (0.65, 0.90),  # worse on bbbp, better on esol
+    }
+    records = [
+        {"dataset": name, "model": m, "seed": s, "test": {metric: v[i]}}
+        for m, v in scores.items()
+        for s in (0, 1)
+        for i, (name, metric) in enumerate([("bbbp", "roc_auc"), ("esol", "rmse")])
+    ]
+    summary = summarize_cells(suite, datasets, list(scores), records)
+    write_markdown(summary, tmp_path / "r.md")
+    text = (tmp_path / "r.md").read_text()
+    assert "## Change against the GIN without pre-training" in text
+    assert "| bbbp | roc_auc | +3.0 | -5.0 |" in text
+    assert "| esol | rmse | +0.100 | -0.100 |" in text
+    assert "| *better than gin on* | | 1 of 2 | 1 of 2 |" in text
+
+
+def test_init_models_names_one_or_several_pretrained_encoders() -> None:
+    from molbridge.benchmarks import init_models
+
+    assert init_models([]) == {}
+    assert init_models(["models/a/encoder.ckpt"]) == {"gin-init": "models/a/encoder.ckpt"}
+    assert init_models(["am=a.ckpt", "cp=c.ckpt"]) == {"gin+am": "a.ckpt", "gin+cp": "c.ckpt"}
+    with pytest.raises(ValueError, match="LABEL=PATH"):
+        init_models(["a.ckpt", "c.ckpt"])
+    with pytest.raises(ValueError, match="twice"):
+        init_models(["am=a.ckpt", "am=c.ckpt"])
