@@ -103,11 +103,21 @@ def _mean_ranks(rows: list[dict[str, Any]], models: Sequence[str]) -> dict[str, 
     return {m: float(np.mean(v)) for m, v in ranks.items() if v}
 
 
+def _scale(suite: str, metric: str) -> float:
+    """100 for the metrics the papers print as percentages, else 1."""
+    return 100.0 if (suite, metric) in _PERCENT else 1.0
+
+
+def _digits(scale: float) -> int:
+    """Decimals shown: one for percentages, three otherwise."""
+    return 1 if scale == 100.0 else 3
+
+
 def _fmt(suite: str, metric: str, entry: dict[str, Any] | None) -> str:
     if not entry:
         return "—"
-    scale = 100.0 if (suite, metric) in _PERCENT else 1.0
-    digits = 1 if scale == 100.0 else 3
+    scale = _scale(suite, metric)
+    digits = _digits(scale)
     return f"{entry['mean'] * scale:.{digits}f} ± {entry['std'] * scale:.{digits}f}"
 
 
@@ -127,7 +137,7 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
         rows = [r for r in summary["datasets"] if metric in r["metrics"]]
         higher = get_metric("rmse" if metric == "rmse_cliff" else metric)[1]
         shown_anchors = [a for a in anchors if any(r["name"] in a.values for r in rows)]
-        scale = 100.0 if (suite, metric) in _PERCENT else 1.0
+        scale = _scale(suite, metric)
         direction = "higher" if higher else "lower"
         unit = f"{metric}{' × 100' if scale == 100 else ''} ({direction} is better)"
         lines += ["", f"## {unit}", ""]
@@ -145,11 +155,11 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
                 cells.append(f"**{text}**" if m == best and len(present) > 1 else text)
             for a in shown_anchors:
                 value = a.values.get(row["name"])
-                cells.append("—" if value is None else f"{value:.{1 if scale == 100 else 3}f}")
+                cells.append("—" if value is None else f"{value:.{_digits(scale)}f}")
             lines.append("| " + " | ".join([row["name"], *cells]) + " |")
         average = summary["averages"].get(metric)
         if average and average["n_datasets"] > 1:
-            cells = [f"{average[m] * scale:.{1 if scale == 100 else 3}f}" for m in models]
+            cells = [f"{average[m] * scale:.{_digits(scale)}f}" for m in models]
             lines.append(
                 f"| *average over {average['n_datasets']}* | "
                 + " | ".join(cells)
@@ -216,7 +226,7 @@ def _change_against_gin(summary: dict[str, Any]) -> list[str]:
     compared = {m: 0 for m in others}
     for row in summary["datasets"]:
         metric = row["metric"]
-        scale = 100.0 if (suite, metric) in _PERCENT else 1.0
+        scale = _scale(suite, metric)
         base = row["results"]["gin"].get(metric)
         cells = []
         for m in others:
@@ -227,7 +237,7 @@ def _change_against_gin(summary: dict[str, Any]) -> list[str]:
             delta = entry["mean"] - base["mean"]
             compared[m] += 1
             better[m] += int(delta > 0 if get_metric(metric)[1] else delta < 0)
-            cells.append(f"{delta * scale:+.{1 if scale == 100 else 3}f}")
+            cells.append(f"{delta * scale:+.{_digits(scale)}f}")
         lines.append(f"| {row['name']} | {metric} | " + " | ".join(cells) + " |")
     lines.append(
         "| *better than gin on* | | "
@@ -250,7 +260,7 @@ def plot_results(summary: dict[str, Any], path: Path) -> None:
     width = 0.8 / max(len(models), 1)
     for ax, metric in zip(axes[:, 0], groups, strict=True):
         rows = [r for r in summary["datasets"] if metric in r["metrics"]]
-        scale = 100.0 if (suite, metric) in _PERCENT else 1.0
+        scale = _scale(suite, metric)
         x = np.arange(len(rows))
         for k, model in enumerate(models):
             entries = [r["results"][model].get(metric) for r in rows]
