@@ -14,12 +14,16 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import re
 import shutil
+import signal
+import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,13 +260,69 @@ def _expected_cost(dataset: BenchmarkDataset, model: str) -> tuple[bool, int]:
 _FINGERPRINTS: dict[str, _Fingerprints] = {}  # per process: each worker keeps its own
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, parent: int) -> None:
     torch.set_num_threads(threads)
     warnings.filterwarnings("ignore", ".*does not have many workers.*")
     warnings.filterwarnings("ignore", ".*LeafSpec.*")
     logging.getLogger("molbridge").setLevel(logging.WARNING)
     for noisy in ("lightning", "lightning.pytorch", "lightning.fabric"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # a killed parent runs no cleanup (SIGKILL, a crash): without this its workers run on, orphaned
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM raises SystemExit, so the cleanup below runs (its default kills on the spot)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_in_pool(
+    jobs: list[tuple[BenchmarkDataset, str, int, Path]],
+    options: BenchmarkOptions,
+    threads: int,
+    on_result: Callable[[dict[str, Any]], None],
+) -> None:
+    """Run cells in `options.jobs` processes; if this one is stopped, its workers stop too."""
+    ours_before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(
+        options.jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(threads, os.getpid()),
+    )
+    with _sigterm_as_exit():
+        try:
+            futures = [pool.submit(_run_and_save, *job, options) for job in jobs]
+            for future in as_completed(futures):
+                on_result(future.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in set(multiprocessing.active_children()) - ours_before:
+                worker.terminate()
+            log.warning(
+                "stopped: finished cells are kept; run again with --resume to go on (an "
+                "interrupted GIN cell continues from its last epoch)"
+            )
+            raise
+    pool.shutdown()
 
 
 def _run_and_save(
@@ -347,15 +407,13 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
             # the longest first, so no worker is left alone with a long cell at the end
             pending.sort(key=lambda job: _expected_cost(job[0], job[1]), reverse=True)
             threads = max(1, torch.get_num_threads() // options.jobs)
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(
-                options.jobs, mp_context=context, initializer=_init_worker, initargs=(threads,)
-            ) as pool:
-                futures = [pool.submit(_run_and_save, *job, options) for job in pending]
-                progress.update(bar, description=f"{suite.name} ({options.jobs} jobs)")
-                for future in as_completed(futures):
-                    finished(future.result())
-                    progress.advance(bar)
+            progress.update(bar, description=f"{suite.name} ({options.jobs} jobs)")
+
+            def on_result(record: dict[str, Any]) -> None:
+                finished(record)
+                progress.advance(bar)
+
+            _run_in_pool(pending, options, threads, on_result)
     summary = summarize_cells(suite, datasets, models, records)
     (out / "results.json").write_text(json.dumps(summary, indent=1))
     write_markdown(summary, out / "results.md")
