@@ -125,7 +125,7 @@ def random_split(n: int, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int
 _PART_NAMES = {"train": 0, "valid": 1, "val": 1, "validation": 1, "test": 2}
 
 
-def column_split(values: Sequence[object]) -> Split:
+def column_split(values: Sequence[object] | np.ndarray) -> Split:
     """Split given by a column whose cells say `train`, `valid` (or `val`) or `test`."""
     parts: list[list[int]] = [[], [], []]
     for i, value in enumerate(values):
@@ -146,7 +146,7 @@ def make_split(
     scaffolds: Sequence[str],
     seed: int = 0,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
-    column: Sequence[object] | None = None,
+    column: Sequence[object] | np.ndarray | None = None,
     smiles: Sequence[str] | None = None,
 ) -> Split:
     """Dispatch by name: `scaffold` (Hu et al.), `tdc-scaffold` (with the raw SMILES),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -98,7 +98,7 @@ class GraphEncoder(nn.Module):
         """`[n_atoms, n_atom_features]` categories -> `[n_atoms, hidden_dim]` node states."""
         dtype = self._activation_dtype()
         h = self.atom_embedding(x).to(dtype)
-        first = self.bond_embeddings[0]
+        first = cast(CategoricalEmbedding, self.bond_embeddings[0])
         codes = first.codes(edge_attr) if first.by_combination else None  # shared by all layers
         last = len(self.convs) - 1
         for i, (conv, norm, bond_embedding) in enumerate(
@@ -131,7 +131,7 @@ class GraphEncoder(nn.Module):
         """
         fast = copy.deepcopy(self).eval()
         for conv, norm in zip(fast.convs, fast.norms, strict=True):
-            layers = list(conv.nn)
+            layers = list(cast(nn.Sequential, conv.nn))
             folded: list[nn.Module] = []
             for layer in layers:
                 if isinstance(layer, nn.BatchNorm1d) and isinstance(folded[-1], nn.Linear):
@@ -141,7 +141,7 @@ class GraphEncoder(nn.Module):
             last = folded[-1]
             if not isinstance(last, nn.Linear):
                 raise TypeError(f"cannot fold the layer norm into a {type(last).__name__}")
-            folded[-1] = fuse_linear_bn_eval(last, norm)
+            folded[-1] = fuse_linear_bn_eval(last, cast(nn.BatchNorm1d, norm))
             conv.nn = nn.Sequential(*folded)
         fast.norms = nn.ModuleList(nn.Identity() for _ in fast.convs)
         fast = fast.to(dtype)

@@ -25,6 +25,10 @@ class CategoricalEmbedding(nn.Module):
         out_dim: embedding size.
     """
 
+    offsets: torch.Tensor  # buffers
+    combination_rows: torch.Tensor
+    strides: torch.Tensor
+
     def __init__(self, dims: Sequence[int], out_dim: int) -> None:
         super().__init__()
         self.dims = tuple(int(d) for d in dims)

@@ -19,6 +19,8 @@ class GINEConv(nn.Module):
         eps: the fixed self-weight epsilon.
     """
 
+    eps: torch.Tensor  # a buffer
+
     def __init__(self, mlp: nn.Module, eps: float = 0.0) -> None:
         super().__init__()
         self.nn = mlp

@@ -138,9 +138,9 @@ def check_modality(name: str) -> None:
 class _Prepared:
     """A modality's inputs, featurizer and task, ready to train."""
 
-    inputs: Dataset
+    inputs: TensorDataset | _Rows
     featurizer: dict[str, Any]
-    encoder: nn.Module
+    encoder: SmilesEncoder | ImageEncoder | FingerprintEncoder | SpectrumEncoder
     task: PretrainTask
     n_inputs: int
     n_used: int
@@ -321,7 +321,7 @@ def pretrain_modality(config: ModalityConfig) -> PretrainResult:
         "resumed_from": resume_from,
         "molbridge_version": __version__,
     }
-    encoder_config = prepared.encoder.config  # type: ignore[attr-defined]
+    encoder_config = prepared.encoder.config
     encoder_path = save_bundle(
         Bundle(
             kind="encoder",

@@ -121,6 +121,8 @@ class _CorpusData(L.LightningDataModule):
         self.stream: ShardStream | None = None
 
     def train_dataloader(self) -> torch.utils.data.DataLoader:
+        if self.trainer is None:
+            raise RuntimeError("the corpus loader needs the Trainer it is attached to")
         self.stream = ShardStream(
             self.corpus,
             self.batch_size,

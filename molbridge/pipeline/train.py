@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import lightning as L
 import numpy as np
@@ -25,7 +25,7 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
 from safetensors.torch import load_file, save_file
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from molbridge import __version__
 from molbridge.data.packed import PackedGraphs
@@ -153,7 +153,7 @@ def _loader(part: Part, batch_size: int, shuffle: bool, seed: int) -> DataLoader
     graphs, y = part.graphs, part.y
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(
-        range(len(graphs)),
+        cast(Dataset[int], range(len(graphs))),  # a range is a valid map-style dataset
         batch_size=batch_size,
         shuffle=shuffle,
         generator=generator,

@@ -28,7 +28,7 @@ def summarize_cells(
     records: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Mean ± std (ddof=1) per dataset, model and metric; averages and mean ranks per model."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for dataset in datasets:
         metrics = [dataset.metric, *dataset.extra_metrics]
         results: dict[str, Any] = {}

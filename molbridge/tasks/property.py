@@ -91,6 +91,9 @@ class PropertyTask(L.LightningModule):
         config: the task's configuration.
     """
 
+    target_mean: torch.Tensor  # buffers: the regression targets' scale
+    target_std: torch.Tensor
+
     def __init__(self, encoder: nn.Module, config: PropertyTaskConfig) -> None:
         super().__init__()
         self.encoder = encoder

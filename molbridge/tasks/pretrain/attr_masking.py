@@ -44,6 +44,9 @@ class AttrMasking(PretrainTask):
     atomic numbers 0-118), so a masked atom is unambiguous.
     """
 
+    encoder: GraphEncoder
+    mask_values: torch.Tensor  # a buffer
+
     def __init__(self, encoder: GraphEncoder, config: AttrMaskingConfig | None = None) -> None:
         self.config = config or AttrMaskingConfig()
         super().__init__(encoder, lr=self.config.lr)

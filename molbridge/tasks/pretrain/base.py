@@ -8,8 +8,6 @@ import lightning as L
 import torch
 from torch import nn
 
-from molbridge.data.packed import GraphBatch
-
 
 def batch_size(batch: Any) -> int:
     """Examples in a batch: a graph batch's `num_graphs`, else the first axis of a tensor (or
@@ -37,6 +35,8 @@ class PretrainTask(L.LightningModule):
         log_every: steps averaged into one history row.
     """
 
+    config: Any  # each strategy's own configuration dataclass (it has `to_config()`)
+
     def __init__(self, encoder: nn.Module, lr: float = 1e-3, log_every: int = 50) -> None:
         super().__init__()
         self.encoder = encoder
@@ -45,7 +45,8 @@ class PretrainTask(L.LightningModule):
         self.history: list[dict[str, float]] = []
         self._window: list[dict[str, float]] = []
 
-    def loss(self, batch: GraphBatch) -> tuple[torch.Tensor, dict[str, float]]:
+    def loss(self, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
+        """`(loss, {name: value})` for one batch, of whatever kind the strategy's loader yields."""
         raise NotImplementedError
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:

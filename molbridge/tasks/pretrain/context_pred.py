@@ -78,6 +78,8 @@ class ContextPred(PretrainTask):
         config: radii and learning rate.
     """
 
+    encoder: GraphEncoder
+
     def __init__(
         self,
         encoder: GraphEncoder,
@@ -103,7 +105,7 @@ class ContextPred(PretrainTask):
             scatter(anchor.long(), batch.batch, 0, dim_size=batch.num_graphs, reduce="sum") > 0
         )
         if int(has_context.sum()) < 2:  # nothing to contrast in this batch
-            zero = sum(p.sum() for p in self.parameters()) * 0.0
+            zero = torch.stack([p.sum() for p in self.parameters()]).sum() * 0.0
             return zero, {"accuracy": float("nan"), "molecules": 0.0}
 
         # substructure: K hops around the centre, through the encoder being pre-trained

@@ -65,6 +65,9 @@ class MaskedTokenPretraining(PretrainTask):
             special ids above are always excluded.
     """
 
+    encoder: SmilesEncoder
+    random_candidates: torch.Tensor  # a buffer
+
     def __init__(
         self,
         encoder: SmilesEncoder,
