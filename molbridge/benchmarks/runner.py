@@ -315,8 +315,9 @@ def _run_in_pool(
                 on_result(future.result())
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
+            # SIGKILL: Lightning catches SIGTERM, ends the cell and the worker takes the next one
             for worker in set(multiprocessing.active_children()) - ours_before:
-                worker.terminate()
+                worker.kill()
             log.warning(
                 "stopped: finished cells are kept; run again with --resume to go on (an "
                 "interrupted GIN cell continues from its last epoch)"

@@ -13,7 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-LONG = ["--datasets", "freesolv", "--models", "gin", "--seeds", "2", "--epochs", "1000"]
+# more cells than workers: a worker that outlives its stopped cell would take the next one
+LONG = ["--datasets", "freesolv", "--models", "gin", "--seeds", "4", "--epochs", "1000"]
 CELLS = [Path("cells", "freesolv", "gin", f"seed{seed}") for seed in (0, 1)]
 
 
