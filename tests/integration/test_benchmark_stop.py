@@ -16,6 +16,7 @@ import pytest
 # more cells than workers: a worker that outlives its stopped cell would take the next one
 LONG = ["--datasets", "freesolv", "--models", "gin", "--seeds", "4", "--epochs", "1000"]
 CELLS = [Path("cells", "freesolv", "gin", f"seed{seed}") for seed in (0, 1)]
+QUEUED = [Path("cells", "freesolv", "gin", f"seed{seed}") for seed in (2, 3)]
 
 
 @pytest.fixture
@@ -64,6 +65,9 @@ def test_sigterm_stops_the_workers_and_says_how_to_go_on(
     assert stopped == 128 + signal.SIGTERM, output
     assert "--resume" in output
     assert alive == []
+    # a worker that caught the signal itself would have ended its cell and started a queued one
+    started_later = [cell for cell in QUEUED if (tmp_path / "bench" / cell).exists()]
+    assert started_later == [], output
 
 
 def test_workers_exit_when_the_main_process_is_killed(
