@@ -1,5 +1,11 @@
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from molbridge.benchmarks import baselines
 from molbridge.benchmarks.baselines import (
@@ -23,6 +29,7 @@ def test_tanimoto_kernel_matches_the_definition() -> None:
             either = np.sum(a[i] | b[j])
             assert k[i, j] == pytest.approx(both / either if either else 0.0, abs=1e-6)
     assert np.allclose(np.diag(tanimoto_kernel(b, b)), 1.0)
+    assert np.array_equal(tanimoto_kernel(a, b, block=4), k)  # filled in row blocks
 
 
 def _data(task: str) -> tuple[BaselineData, np.ndarray]:
@@ -64,3 +71,49 @@ def test_svm_chooses_c_on_valid_and_refuses_huge_train(monkeypatch: pytest.Monke
     monkeypatch.setattr(baselines, "MAX_SVM_TRAIN", 10)
     with pytest.raises(ValueError, match="not run"):
         tanimoto_svm(_data("regression")[0], seed=0)
+
+
+def test_svm_kernels_per_task_give_the_shared_kernels_predictions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data, _ = _data("classification")  # task 0 has missing labels
+    shared = tanimoto_svm(data, seed=0)
+    monkeypatch.setattr(baselines, "SHARED_KERNEL_MAX", 10)  # each task its own kernel
+    per_task = tanimoto_svm(data, seed=0)
+    assert shared.chosen == per_task.chosen
+    assert np.allclose(shared.test_pred, per_task.test_pred)
+
+
+def test_svm_size_limit_counts_the_rows_labelled_for_a_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data, _ = _data("classification")
+    data.y_train, data.y_valid = data.y_train[:, :1], data.y_valid[:, :1]  # with missing labels
+    labelled = int((~np.isnan(data.y_train)).sum())
+    assert labelled < len(data.x_train)
+    monkeypatch.setattr(baselines, "MAX_SVM_TRAIN", labelled)
+    assert tanimoto_svm(data, seed=0).test_pred.shape == (25, 1)
+    monkeypatch.setattr(baselines, "MAX_SVM_TRAIN", labelled - 1)
+    with pytest.raises(ValueError, match=f"{labelled} training molecules in one task"):
+        tanimoto_svm(data, seed=0)
+
+
+@pytest.mark.parametrize("large", [True, False])
+def test_large_svm_kernels_wait_for_the_one_being_built(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, large: bool
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    if large:
+        monkeypatch.setattr(baselines, "LARGE_KERNEL_BYTES", 0)
+    data, _ = _data("regression")
+    other_worker = FileLock(tmp_path / "molbridge-large-kernel.lock")
+    other_worker.acquire()
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            fitting = pool.submit(tanimoto_svm, data, 0)
+            time.sleep(1.0)
+            waited = not fitting.done()
+        finally:
+            other_worker.release()  # also on failure, or the pool would wait for ever
+        assert waited is large
+        assert fitting.result(timeout=60).test_pred.shape == (25, 2)
