@@ -58,3 +58,15 @@ def test_score_reports_rmse_on_cliff_molecules_only(tmp_path: Path) -> None:
     assert metrics["rmse"] == pytest.approx(np.sqrt(5.0))
     with pytest.raises(ValueError, match="test rows"):
         score(dataset, y[:3], pred[:3])
+
+
+def test_parallel_runs_start_the_longest_gin_cells_first(tmp_path: Path) -> None:
+    from molbridge.benchmarks.runner import BenchmarkOptions, _expected_cost
+
+    suite = {d.name: d for d in moleculenet().datasets}
+    options = BenchmarkOptions("moleculenet", str(tmp_path))
+    hiv, tox21 = suite["hiv"], suite["tox21"]  # 41,127 rows gzipped; 7,831 in a plain CSV
+    assert _expected_cost(hiv, "gin", options) > _expected_cost(tox21, "gin", options)
+    assert _expected_cost(tox21, "gin", options) > _expected_cost(hiv, "ecfp-rf", options)
+    options.epochs_by_dataset = {"hiv": 10}
+    assert _expected_cost(hiv, "gin", options) < _expected_cost(tox21, "gin", options)
