@@ -118,6 +118,8 @@ def _fmt(suite: str, metric: str, entry: dict[str, Any] | None) -> str:
         return "—"
     scale = _scale(suite, metric)
     digits = _digits(scale)
+    if len(entry.get("values", ())) == 1:  # one seed: no spread to show
+        return f"{entry['mean'] * scale:.{digits}f}"
     return f"{entry['mean'] * scale:.{digits}f} ± {entry['std'] * scale:.{digits}f}"
 
 
@@ -130,7 +132,8 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
         "",
         summary["protocol"],
         "",
-        "Mean ± standard deviation (ddof = 1) over seeds; the best of our models in bold.",
+        "Mean ± standard deviation (ddof = 1) over seeds (a value without ± is from one seed); "
+        "the best of our models in bold.",
     ]
     groups = dict.fromkeys(m for row in summary["datasets"] for m in row["metrics"])
     for metric in groups:

@@ -97,3 +97,19 @@ def test_init_models_names_one_or_several_pretrained_encoders() -> None:
         init_models(["a.ckpt", "c.ckpt"])
     with pytest.raises(ValueError, match="twice"):
         init_models(["am=a.ckpt", "am=c.ckpt"])
+
+
+def test_a_single_seed_is_shown_without_a_spread(tmp_path: Path) -> None:
+    from molbridge.benchmarks.suites import moleculenet
+    from molbridge.report.benchmark import summarize_cells, write_markdown
+
+    suite = moleculenet()
+    records = [
+        {"dataset": "bbbp", "model": "gin", "seed": 0, "test": {"roc_auc": 0.70}},
+        {"dataset": "bbbp", "model": "ecfp-rf", "seed": 0, "test": {"roc_auc": 0.60}},
+        {"dataset": "bbbp", "model": "ecfp-rf", "seed": 1, "test": {"roc_auc": 0.64}},
+    ]
+    summary = summarize_cells(suite, suite.select(["bbbp"]), ["gin", "ecfp-rf"], records)
+    write_markdown(summary, tmp_path / "r.md")
+    row = next(line for line in (tmp_path / "r.md").read_text().splitlines() if "bbbp" in line)
+    assert "| **70.0** | 62.0 ± 2.8 |" in row
