@@ -151,21 +151,21 @@ def tanimoto_svm(
             f"{largest} training molecules in one task: the kernel SVM is not run beyond "
             f"{MAX_SVM_TRAIN}"
         )
-    kernel_rows = len(data.x_train) if len(data.x_train) <= SHARED_KERNEL_MAX else largest
+    shared = len(data.x_train) <= SHARED_KERNEL_MAX
+    kernel_rows = len(data.x_train) if shared else largest
     needed = 8 * kernel_rows * (kernel_rows + len(data.x_valid) + len(data.x_test))
     large = FileLock(Path(tempfile.gettempdir(), "molbridge-large-kernel.lock"))
     with large if needed > LARGE_KERNEL_BYTES else contextlib.nullcontext():
-        return _tanimoto_svm(data, labelled, c_grid)
+        return _tanimoto_svm(data, labelled, shared, c_grid)
 
 
 def _tanimoto_svm(
-    data: BaselineData, labelled: np.ndarray, c_grid: tuple[float, ...]
+    data: BaselineData, labelled: np.ndarray, shared: bool, c_grid: tuple[float, ...]
 ) -> BaselineResult:
     metric, higher = get_metric(data.metric)
     n_tasks = data.y_train.shape[1]
     valid = {c: np.zeros((len(data.x_valid), n_tasks)) for c in c_grid}
     test = {c: np.zeros((len(data.x_test), n_tasks)) for c in c_grid}
-    shared = len(data.x_train) <= SHARED_KERNEL_MAX
     if shared:
         k_train = tanimoto_kernel(data.x_train, data.x_train)
         k_valid = tanimoto_kernel(data.x_valid, data.x_train)

@@ -11,6 +11,7 @@ interrupted GIN cell continue from its last epoch.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import logging
@@ -250,6 +251,13 @@ def _run_cell(
     return record
 
 
+@functools.cache
+def _rows(path: Path) -> int:
+    """Lines in a (gzipped) CSV; read once per file, however many cells share it."""
+    with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as lines:
+        return sum(1 for _ in lines)
+
+
 def _expected_cost(
     dataset: BenchmarkDataset, model: str, options: BenchmarkOptions
 ) -> tuple[bool, int]:
@@ -259,10 +267,7 @@ def _expected_cost(
     CSV (7,831 rows).
     """
     path = Path(dataset.data)
-    if not path.exists():
-        path = get_dataset(dataset.data).train_path
-    with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as lines:
-        rows = sum(1 for _ in lines)
+    rows = _rows(path if path.exists() else get_dataset(dataset.data).train_path)
     if not model.startswith("gin"):
         return False, rows
     return True, rows * options.epochs_by_dataset.get(dataset.name, options.epochs)
