@@ -91,6 +91,11 @@ class BenchmarkOptions:
     epochs_by_dataset: dict[str, int] = field(default_factory=dict)
     jobs: int = 1
 
+    def epochs_for(self, dataset: str) -> int:
+        """The GIN's epochs on `dataset`: its `--epochs-for` entry (any case), else `--epochs`."""
+        by_name = {name.lower(): n for name, n in self.epochs_by_dataset.items()}
+        return by_name.get(dataset.lower(), self.epochs)
+
 
 def _models(options: BenchmarkOptions) -> list[str]:
     valid = (*MODELS, *options.init)
@@ -117,7 +122,7 @@ def _train_config(
         target_columns=list(dataset.target_columns) if dataset.target_columns else None,
         smiles_column=dataset.smiles_column,
         seed=seed,
-        epochs=options.epochs_by_dataset.get(dataset.name, options.epochs),
+        epochs=options.epochs_for(dataset.name),
         batch_size=options.batch_size,
         precision=options.precision,
         init=init,
@@ -270,7 +275,7 @@ def _expected_cost(
     rows = _rows(path if path.exists() else get_dataset(dataset.data).train_path)
     if not model.startswith("gin"):
         return False, rows
-    return True, rows * options.epochs_by_dataset.get(dataset.name, options.epochs)
+    return True, rows * options.epochs_for(dataset.name)
 
 
 _FINGERPRINTS: dict[str, _Fingerprints] = {}  # per process: each worker keeps its own
@@ -363,6 +368,12 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     models = _models(options)
     if options.jobs < 1:
         raise ValueError("--jobs must be at least 1")
+    try:  # a misspelt name would otherwise train that set for --epochs, silently
+        suite.select(list(options.epochs_by_dataset))
+    except ValueError as err:
+        raise ValueError(f"--epochs-for: {err}") from None
+    if any(n < 1 for n in (options.epochs, *options.epochs_by_dataset.values())):
+        raise ValueError("--epochs and --epochs-for must be at least 1")
     for model, path in options.init.items():
         if not Path(path).exists():
             raise FileNotFoundError(f"--init {path} ({model}): no such file")

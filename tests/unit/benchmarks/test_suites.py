@@ -70,3 +70,19 @@ def test_parallel_runs_start_the_longest_gin_cells_first(tmp_path: Path) -> None
     assert _expected_cost(tox21, "gin", options) > _expected_cost(hiv, "ecfp-rf", options)
     options.epochs_by_dataset = {"hiv": 10}
     assert _expected_cost(hiv, "gin", options) < _expected_cost(tox21, "gin", options)
+
+
+def test_epochs_for_names_are_checked_against_the_suite(tmp_path: Path) -> None:
+    from molbridge.benchmarks.runner import BenchmarkOptions, run_benchmark
+
+    out = tmp_path / "run"
+    options = BenchmarkOptions("moleculenet", str(out), epochs_by_dataset={"hvi": 20})
+    with pytest.raises(ValueError, match=r"--epochs-for: moleculenet has no dataset \['hvi'\]"):
+        run_benchmark(options)
+    assert not out.exists()  # refused before any work
+    options.epochs_by_dataset = {"HIV": 0}
+    with pytest.raises(ValueError, match="at least 1"):
+        run_benchmark(options)
+    options.epochs_by_dataset = {"HIV": 20}
+    assert options.epochs_for("hiv") == 20
+    assert options.epochs_for("tox21") == options.epochs
