@@ -280,7 +280,7 @@ def plot_results(summary: dict[str, Any], path: Path) -> None:
         ax.set_xticks(x, [r["name"] for r in rows], rotation=45, ha="right", fontsize=8)
         ax.set_ylabel(f"{metric}{' × 100' if scale == 100 else ''}")
         ax.set_title(f"{suite}: test {metric} (mean ± std over seeds)", fontsize=10)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # never over a bar
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
