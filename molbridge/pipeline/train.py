@@ -296,13 +296,15 @@ def _fit_member(
     encoder_config: GraphEncoderConfig,
     splits: Splits,
     out: Path,
-) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Train one ensemble member; returns its best-validation weights and its record."""
+) -> tuple[dict[str, torch.Tensor], dict[str, Any], float]:
+    """Train one ensemble member; returns its best-validation weights, its record, and the
+    seconds it trained in earlier runs (a resumed or reused member), not in this one."""
     member_dir = out / f"member{member}"
     done_weights, done_record = member_dir / "best.safetensors", member_dir / "record.json"
     if config.resume and done_weights.exists() and done_record.exists():
         log.info("member %d already finished; reusing %s", member, done_weights)
-        return load_file(str(done_weights)), json.loads(done_record.read_text())
+        record = json.loads(done_record.read_text())
+        return load_file(str(done_weights)), record, float(record.get("fit_seconds", 0.0))
     seed = config.seed + member
     L.seed_everything(seed, workers=True, verbose=False)
     if config.init:
@@ -363,12 +365,14 @@ def _fit_member(
         "seed": seed,
         "best_epoch": int(best["epoch"]),
         "history": history,
-        "fit_seconds": time.perf_counter() - started,
+        # over every run of this member: epochs before a crash count from their history rows
+        # (the epoch a crash interrupted is lost, and not counted)
+        "fit_seconds": time.perf_counter() - started + task.resumed_seconds,
     }
     member_dir.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in best_state.items()}, str(done_weights))
     done_record.write_text(json.dumps(record))
-    return best_state, record
+    return best_state, record, task.resumed_seconds
 
 
 def prepare_data(config: TrainConfig) -> PreparedData:
@@ -428,13 +432,14 @@ def train(config: TrainConfig) -> TrainResult:
                 shutil.rmtree(stale)
     encoder_config = _encoder_config_of(config, featurizer)
     started = time.perf_counter()
-    states, records = [], []
+    states, records, earlier = [], [], 0.0
     for member in range(config.ensemble):
-        state, record = _fit_member(
+        state, record, before = _fit_member(
             config, member, featurizer, task_config, encoder_config, splits, out
         )
         states.append(state)
         records.append(record)
+        earlier += before
 
     models = []
     for state in states:
@@ -480,7 +485,8 @@ def train(config: TrainConfig) -> TrainResult:
         "epochs": config.epochs,
         "precision": config.precision,
         "init": config.init,
-        "wall_seconds": time.perf_counter() - started,
+        "wall_seconds": time.perf_counter() - started,  # this run's
+        "earlier_seconds": earlier,  # training done by the earlier runs that this one resumed
         "molbridge_version": __version__,
     }
     metrics_path = out / "metrics.json"

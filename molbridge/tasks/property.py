@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -107,6 +108,8 @@ class PropertyTask(L.LightningModule):
         )
         self.register_buffer("target_std", torch.tensor(std, dtype=torch.float32), persistent=False)
         self.history: list[dict[str, float]] = []
+        self.resumed_seconds = 0.0  # epochs trained before a resume, from their history rows
+        self._epoch_started = time.perf_counter()
         self.test_metrics: dict[str, float] = {}
         self._outputs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"valid": [], "test": []}
         self._train_losses: list[float] = []
@@ -169,6 +172,9 @@ class PropertyTask(L.LightningModule):
             for name in TASK_METRICS[self.config.task_type]
         }
 
+    def on_train_epoch_start(self) -> None:
+        self._epoch_started = time.perf_counter()
+
     def on_validation_epoch_end(self) -> None:
         metrics = self._epoch_metrics("valid")
         if self.trainer.sanity_checking or not metrics:
@@ -179,11 +185,14 @@ class PropertyTask(L.LightningModule):
         if self._train_losses:
             row["train/loss"] = float(np.mean(self._train_losses))
             self._train_losses = []
+        # training and validation of this epoch: summed over the rows, a resumed run's fit time
+        row["seconds"] = time.perf_counter() - self._epoch_started
         self.history.append(row)
         log.info(
-            "epoch %d finished: %s",
+            "epoch %d finished in %.1f s: %s",
             self.current_epoch,
-            ", ".join(f"{k}={v:.4f}" for k, v in row.items() if k != "epoch"),
+            row["seconds"],
+            ", ".join(f"{k}={v:.4f}" for k, v in row.items() if k not in ("epoch", "seconds")),
         )
 
     def on_test_epoch_end(self) -> None:
@@ -206,3 +215,4 @@ class PropertyTask(L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.history = list(checkpoint.get("molbridge_history", []))
+        self.resumed_seconds = sum(row.get("seconds", 0.0) for row in self.history)

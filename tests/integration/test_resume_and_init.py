@@ -63,6 +63,12 @@ def test_kill_9_mid_training_then_resume_loses_no_finished_epoch(tmp_path: Path)
     # every epoch exactly once: those finished before the kill kept, the rest trained after it
     assert epochs == list(range(25)), epochs
     assert record["history"][: saved_epoch + 1] == before
+    # the time of the epochs before the kill is counted, not only the resumed run's
+    assert all(row["seconds"] > 0 for row in record["history"])
+    earlier = sum(row["seconds"] for row in before)
+    summary = json.loads((out / "metrics.json").read_text())
+    assert summary["earlier_seconds"] == pytest.approx(earlier)
+    assert record["fit_seconds"] >= sum(row["seconds"] for row in record["history"])
 
 
 def test_latest_checkpoint_follows_every_epoch(tmp_path: Path) -> None:
