@@ -152,10 +152,15 @@ def _subset(table: MoleculeTable, index: np.ndarray | None = None) -> Part:
 def _loader(part: Part, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     graphs, y = part.graphs, part.y
     generator = torch.Generator().manual_seed(seed)
+    # A trailing training batch of one molecule breaks batch norm when that molecule has one
+    # heavy atom (methane, ammonia, H2S in FreeSolv): drop it, a different molecule each epoch
+    # as the order is shuffled. Every other batch, and every evaluation batch, is kept.
+    lone_tail = shuffle and len(graphs) > batch_size and len(graphs) % batch_size == 1
     return DataLoader(
         cast(Dataset[int], range(len(graphs))),  # a range is a valid map-style dataset
         batch_size=batch_size,
         shuffle=shuffle,
+        drop_last=lone_tail,
         generator=generator,
         collate_fn=lambda idx: graphs.collate(idx, y),
     )
