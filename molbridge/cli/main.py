@@ -16,6 +16,7 @@ from rich.table import Table
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="molbridge: fine-tune a molecular graph encoder on a CSV, predict and embed.",
 )
 console = Console(stderr=True)

@@ -1,5 +1,5 @@
 """Checkpoint bundles."""
 
-from molbridge.io.bundle import Bundle, CheckpointError, load_bundle, save_bundle
+from molbridge.io.bundle import Bundle, CheckpointError, load_bundle, load_weights, save_bundle
 
-__all__ = ["Bundle", "CheckpointError", "load_bundle", "save_bundle"]
+__all__ = ["Bundle", "CheckpointError", "load_bundle", "load_weights", "save_bundle"]

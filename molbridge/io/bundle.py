@@ -6,6 +6,7 @@ checkpoint cannot run code. A pickle or `torch.save` file is refused with a clea
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -74,26 +75,63 @@ def save_bundle(bundle: Bundle, path: Path | str) -> Path:
         "task": bundle.task,
         "extra": bundle.extra,
     }
+    header["digest"] = _digest(header, tensors)
     tmp = path.with_name(f".{path.name}.tmp")
     save_file(tensors, str(tmp), metadata={"molbridge": json.dumps(header)})
     os.replace(tmp, path)
     return path
 
 
+# A safetensors header longer than this is not one molbridge wrote (ours are a few KiB).
+MAX_HEADER_BYTES = 100_000_000
+
+
+_DESCRIBES_WEIGHTS = ("kind", "n_members", "featurizer", "encoder", "task")
+
+
+def _digest(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str:
+    """sha256 over the header sections that say what the weights mean and over the weights
+    (names, dtypes, shapes, bytes): a bundle whose metadata was edited after saving (a feature
+    swapped for one of the same size, another encoder name) no longer matches. `extra` is free
+    notes and left out."""
+    digest = hashlib.sha256()
+    described = {key: header.get(key) for key in _DESCRIBES_WEIGHTS}
+    digest.update(json.dumps(described, sort_keys=True).encode())
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().to("cpu").contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{list(tensor.shape)}".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
 def _sniff(path: Path) -> None:
-    """Refuse files that are plainly not safetensors before any parser sees them."""
+    """Refuse files that are not safetensors before any parser sees them.
+
+    Judged by structure: the first 8 bytes are the little-endian length of a JSON header that
+    follows them. Their first byte alone says nothing (a header length of 0x2480 starts with the
+    byte 0x80, which is also the pickle protocol marker), so the pickle and zip signatures are
+    only used to name what a file that failed the structural check looks like.
+    """
+    size = path.stat().st_size
     with open(path, "rb") as handle:
-        head = handle.read(16)
-    if head[:2] == b"PK" or head[:1] == b"\x80":
+        head = handle.read(8)
+        header_len = int.from_bytes(head, "little") if len(head) == 8 else -1
+        if 2 <= header_len <= min(size - 8, MAX_HEADER_BYTES):
+            try:
+                header = json.loads(handle.read(header_len))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                header = None
+            if isinstance(header, dict):
+                return
+    pickle_protocol = head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+    if head[:2] == b"PK" or pickle_protocol:
         raise CheckpointError(
             f"{path} is a pickle/torch.save file; molbridge never unpickles checkpoints "
             "(it could run arbitrary code). Use a bundle written by molbridge."
         )
-    if len(head) < 10:
+    if size < 10:
         raise CheckpointError(f"{path} is too short to be a molbridge bundle")
-    header_len = int.from_bytes(head[:8], "little")
-    if head[8:9] != b"{" or header_len > 100_000_000:
-        raise CheckpointError(f"{path} is not a molbridge bundle (not a safetensors file)")
+    raise CheckpointError(f"{path} is not a molbridge bundle (not a safetensors file)")
 
 
 def load_bundle(path: Path | str) -> Bundle:
@@ -125,11 +163,30 @@ def load_bundle(path: Path | str) -> Bundle:
         raise CheckpointError(
             f"{path} was written by a newer molbridge ({header.get('molbridge_version')}); upgrade"
         )
+    # bundles written before the digest existed have none; every later one must match
+    if "digest" in header and header["digest"] != _digest(header, tensors):
+        raise CheckpointError(
+            f"{path}: its metadata (featurizer, encoder, task, kind or member count) or its "
+            "weights changed after it was saved; it no longer describes its weights. "
+            "Use the file molbridge wrote, or train again."
+        )
     try:
-        members: list[dict[str, torch.Tensor]] = [{} for _ in range(int(header["n_members"]))]
+        n_members = int(header["n_members"])
+        members: list[dict[str, torch.Tensor]] = [{} for _ in range(n_members)]
         for name, tensor in tensors.items():
             member, _, key = name.partition("/")
-            members[int(member.removeprefix("member"))][key] = tensor
+            index = int(member.removeprefix("member"))
+            if not 0 <= index < n_members:
+                raise CheckpointError(
+                    f"{path} holds weights of member {index} but says it has {n_members} members"
+                )
+            members[index][key] = tensor
+        empty = [i for i, state in enumerate(members) if not state]
+        if empty or not members:
+            raise CheckpointError(f"{path}: members {empty or [0]} have no weights")
+        keys = [sorted(state) for state in members]
+        if any(k != keys[0] for k in keys):
+            raise CheckpointError(f"{path}: its members hold different sets of weights")
         return Bundle(
             kind=header["kind"],
             featurizer=dict(header["featurizer"]),
@@ -139,5 +196,38 @@ def load_bundle(path: Path | str) -> Bundle:
             extra=dict(header.get("extra", {})),
             version=str(header.get("molbridge_version", "unknown")),
         )
+    except CheckpointError:
+        raise
     except (KeyError, ValueError, TypeError, IndexError) as err:
         raise CheckpointError(f"{path} has a damaged molbridge header: {err!r}") from err
+
+
+def load_weights(module: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    """`module.load_state_dict(state)`, after checking that `state` fits it: the same names and
+    shapes. A bundle whose metadata describes another model than its weights (a feature column
+    dropped, another hidden size or number of targets) fails here with what differs, instead
+    of torch's long size-mismatch report.
+
+    Raises:
+        CheckpointError: names missing or unexpected, or shapes that differ.
+    """
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    reshaped = [
+        f"{name} {list(state[name].shape)} in the file, {list(tensor.shape)} by its metadata"
+        for name, tensor in expected.items()
+        if name in state and state[name].shape != tensor.shape
+    ]
+    if missing or unexpected or reshaped:
+        parts = []
+        if reshaped:
+            parts.append(f"{len(reshaped)} weights of another shape ({'; '.join(reshaped[:3])})")
+        if missing:
+            parts.append(f"{len(missing)} weights missing ({', '.join(missing[:3])})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected weights ({', '.join(unexpected[:3])})")
+        raise CheckpointError(
+            f"{source}: its metadata does not match its weights: {'; '.join(parts)}"
+        )
+    module.load_state_dict(state)

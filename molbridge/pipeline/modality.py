@@ -64,7 +64,7 @@ from molbridge.featurize import (
     SpectrumFeaturizer,
     tokenize,
 )
-from molbridge.io import Bundle, CheckpointError, load_bundle, save_bundle
+from molbridge.io import Bundle, CheckpointError, load_bundle, load_weights, save_bundle
 from molbridge.pipeline.pretrain import PretrainResult, newest_checkpoint
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
@@ -366,6 +366,9 @@ def load_modality_encoder(path: Path | str) -> tuple[Any, nn.Module]:
             f"{path} holds featurizer {featurizer_name!r}; known: {', '.join(FEATURIZERS)}"
         )
     config_class, module_class = ENCODERS[name]
-    encoder = module_class(config_class.from_config(bundle.encoder))
-    encoder.load_state_dict(bundle.members[0])
+    try:
+        encoder = module_class(config_class.from_config(bundle.encoder))
+    except (TypeError, ValueError, KeyError) as err:
+        raise CheckpointError(f"{path}: its encoder configuration is not valid: {err}") from err
+    load_weights(encoder, bundle.members[0], str(path))
     return FEATURIZERS[featurizer_name].from_config(bundle.featurizer), encoder

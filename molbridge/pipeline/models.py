@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io import Bundle, CheckpointError, load_bundle
+from molbridge.io import Bundle, CheckpointError, load_bundle, load_weights
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
 
 
@@ -27,48 +28,73 @@ def load_init_encoder(
     The bundle's featurizer must be the one used now, else its embeddings would mean other things.
     """
     bundle = load_bundle(path)
+    if bundle.kind not in ("encoder", "property-model"):
+        raise CheckpointError(f"{path} is a {bundle.kind!r} bundle, not a graph encoder")
     if bundle.featurizer != featurizer.to_config():
         raise CheckpointError(
             f"{path} was trained with featurizer {bundle.featurizer}, "
             f"but this run uses {featurizer.to_config()}"
         )
-    return encoder_from_bundle(bundle, dropout)
+    return encoder_from_bundle(bundle, dropout, str(path))
 
 
-def encoder_from_bundle(bundle: Bundle, dropout: float | None = None) -> GraphEncoder:
-    """The bundle's graph encoder with its weights (member 0), `dropout` overridden if given."""
+def _graph_parts(bundle: Bundle, source: str) -> tuple[GraphFeaturizer, GraphEncoderConfig]:
+    """The bundle's featurizer and graph-encoder config, checked against each other."""
     name = bundle.encoder.get("name")
     if name != "gin":
         raise CheckpointError(
-            f"this bundle holds a {name!r} encoder, not the graph encoder that --init needs "
+            f"{source} holds a {name!r} encoder, not the graph encoder (gin) this needs "
             "(modality encoders load with molbridge.pipeline.modality.load_modality_encoder)"
         )
-    config = GraphEncoderConfig.from_config(bundle.encoder)
+    featurizer = _from_config(GraphFeaturizer.from_config, bundle.featurizer, "featurizer", source)
+    config = _from_config(GraphEncoderConfig.from_config, bundle.encoder, "encoder", source)
+    if (config.atom_dims, config.bond_dims) != (featurizer.atom_dims, featurizer.bond_dims):
+        raise CheckpointError(
+            f"{source}: its encoder expects atom/bond feature sizes "
+            f"{list(config.atom_dims)}/{list(config.bond_dims)} but its featurizer makes "
+            f"{list(featurizer.atom_dims)}/{list(featurizer.bond_dims)}"
+        )
+    return featurizer, config
+
+
+def _from_config(build: Any, config: dict[str, Any], what: str, source: str) -> Any:
+    """`build(config)`, a damaged or unknown config reported as a bundle error."""
+    try:
+        return build(config)
+    except (TypeError, ValueError, KeyError) as err:
+        raise CheckpointError(f"{source}: its {what} configuration is not valid: {err}") from err
+
+
+def encoder_from_bundle(
+    bundle: Bundle, dropout: float | None = None, source: str = "the bundle"
+) -> GraphEncoder:
+    """The bundle's graph encoder with its weights (member 0), `dropout` overridden if given."""
+    _, config = _graph_parts(bundle, source)
     if dropout is not None:
         config.dropout = dropout
     encoder = GraphEncoder(config)
     state = bundle.members[0]
     if bundle.kind == "property-model":
         state = encoder_state(state)
-    encoder.load_state_dict(state)
+    load_weights(encoder, state, source)
     return encoder
 
 
-def build_property_models(bundle: Bundle) -> tuple[GraphFeaturizer, list[PropertyTask]]:
+def build_property_models(
+    bundle: Bundle, source: str = "the bundle"
+) -> tuple[GraphFeaturizer, list[PropertyTask]]:
     """The featurizer and one ready-to-predict task per ensemble member of a property bundle."""
     if bundle.kind != "property-model":
         raise CheckpointError(
-            f"this is an {bundle.kind!r} bundle; predicting needs a fine-tuned model "
+            f"{source} is an {bundle.kind!r} bundle; predicting needs a fine-tuned model "
             "(molbridge train writes DIR/model.ckpt)"
         )
-    featurizer = GraphFeaturizer.from_config(bundle.featurizer)
-    task_config = PropertyTaskConfig.from_config(bundle.task)
+    featurizer, encoder_config = _graph_parts(bundle, source)
+    task_config = _from_config(PropertyTaskConfig.from_config, bundle.task, "task", source)
     models = []
     for state in bundle.members:
-        task = PropertyTask(
-            GraphEncoder(GraphEncoderConfig.from_config(bundle.encoder)), task_config
-        )
-        task.load_state_dict(state)
+        task = PropertyTask(GraphEncoder(encoder_config), task_config)
+        load_weights(task, state, source)
         task.eval()
         models.append(task)
     return featurizer, models

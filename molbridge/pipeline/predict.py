@@ -103,7 +103,7 @@ def predict_file(
 ) -> pd.DataFrame:
     """Write `out`: the input's columns, one `<target>_pred` column per target, and `error`."""
     bundle = load_bundle(model_path)
-    featurizer, models = build_property_models(bundle)
+    featurizer, models = build_property_models(bundle, str(model_path))
     frame = read_table(data)
     column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
     values, errors = predict_frame(models, featurizer, frame[column].tolist(), precision=precision)
@@ -133,8 +133,8 @@ def embed_file(
     if out.suffix not in (".npy", ".parquet"):
         raise ValueError(f"--out must end in .npy or .parquet, got {out.name}")
     bundle = load_bundle(model_path)
+    encoder = encoder_from_bundle(bundle, source=str(model_path)).for_inference(torch.float32)
     featurizer = GraphFeaturizer.from_config(bundle.featurizer)
-    encoder = encoder_from_bundle(bundle).for_inference(torch.float32)
     frame = read_table(data)
     column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
     smiles = frame[column].tolist()
