@@ -41,6 +41,7 @@ from molbridge.benchmarks import baselines
 from molbridge.benchmarks.suites import BenchmarkDataset, Suite, get_suite
 from molbridge.data.registry import get_dataset
 from molbridge.featurize import ECFPFeaturizer
+from molbridge.io.outputs import RunFolder
 from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.pipeline.train import PreparedData, TrainConfig, prepare_data, train
 
@@ -85,6 +86,7 @@ class BenchmarkOptions:
     batch_size: int = 32
     precision: str = "32"
     resume: bool = False
+    overwrite: bool = False
     keep_models: bool = False
     cache_dir: str | None = None
     progress: bool = True
@@ -359,11 +361,25 @@ def _run_and_save(
     return record
 
 
+# what a run writes in its folder: the cells (each a train run), the suite's data, the reports
+OUTPUTS = ("benchmark.yaml", "cells", "data", "results.json", "results.md", "results.png")
+
+
 def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     """Run (or resume) the suite; returns the summary also written to `results.json`."""
     from molbridge.report.benchmark import plot_results, summarize_cells, write_markdown
 
     out = Path(options.out)
+    done_before = list((out / "cells").glob("*/*/seed*/result.json"))
+    if done_before and not options.resume:
+        raise FileExistsError(
+            f"{out} already holds {len(done_before)} finished cells; add --resume to continue "
+            "that run, or choose another --out"
+        )
+    # before any work: a bad --out fails now, and nothing the run did not write is deleted
+    run = RunFolder.claim(out, "benchmark", resume=options.resume, overwrite=options.overwrite)
+    for name in OUTPUTS:
+        run.file(name)
     suite: Suite = get_suite(options.suite, out)
     datasets = suite.select(options.datasets)
     seeds = suite.seeds(options.seeds)
@@ -380,13 +396,6 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
         if not Path(path).exists():
             raise FileNotFoundError(f"--init {path} ({model}): no such file")
     cells_dir = out / "cells"
-    done_before = list(cells_dir.glob("*/*/seed*/result.json"))
-    if done_before and not options.resume:
-        raise FileExistsError(
-            f"{out} already holds {len(done_before)} finished cells; add --resume to continue "
-            "that run, or choose another --out"
-        )
-    out.mkdir(parents=True, exist_ok=True)
     (out / "benchmark.yaml").write_text(
         yaml.safe_dump(
             asdict(options)

@@ -37,6 +37,26 @@ class OnInvalid(StrEnum):
     skip = "skip"
 
 
+VERBOSE_HELP = "Log each step (epochs, cache hits, resumes)."
+PRECISION_HELP = "32: float32; bf16-mixed: bfloat16 autocast (faster on CPUs with bf16)."
+SEED_HELP = "Random seed (weights, data order, dropout)."
+OVERWRITE_HELP = (
+    "Write into a non-empty --out that is not a molbridge run of this kind (only the files "
+    "this run writes are replaced; nothing else is deleted)."
+)
+
+
+def _metric_help() -> str:
+    from molbridge.metrics import TASK_METRICS
+
+    names = sorted({m for metrics in TASK_METRICS.values() for m in metrics})
+    return (
+        "Validation metric that picks the best epoch: "
+        + ", ".join(names)
+        + " (default: the first of the task type's)."
+    )
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -76,26 +96,29 @@ def train(
     test: str | None = typer.Option(None, help="Separate test CSV."),
     valid: str | None = typer.Option(None, help="Separate validation CSV."),
     task: TaskType | None = typer.Option(None, help="Inferred from the labels when omitted."),
-    metric: str | None = typer.Option(None, help="Validation metric that picks the best epoch."),
+    metric: str | None = typer.Option(None, help=_metric_help()),
     split: str | None = typer.Option(
         None,
         help="scaffold | tdc-scaffold | random | column:NAME "
         "(default: the bundled dataset's protocol, else scaffold)",
     ),
     init: str | None = typer.Option(None, help="Pre-trained encoder bundle to start from."),
-    epochs: int = typer.Option(100, min=1),
-    batch_size: int = typer.Option(32, min=1),
-    lr: float = typer.Option(1e-3),
-    dropout: float = typer.Option(0.5),
-    seed: int = typer.Option(0),
+    epochs: int = typer.Option(
+        100, min=1, help="Training epochs (the best-validation one is kept)."
+    ),
+    batch_size: int = typer.Option(32, min=1, help="Molecules per training batch."),
+    lr: float = typer.Option(1e-3, help="Adam learning rate."),
+    dropout: float = typer.Option(0.5, min=0.0, max=0.99, help="Dropout after each GIN layer."),
+    seed: int = typer.Option(0, help=SEED_HELP),
     ensemble: int = typer.Option(
         1, min=1, help="Train K models (seeds seed..seed+K-1), average them."
     ),
-    precision: Precision = typer.Option(Precision.fp32),
+    precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
     on_invalid: OnInvalid | None = typer.Option(
         None, help="raise (default) or skip and list invalid rows."
     ),
     resume: bool = typer.Option(False, help="Continue an interrupted run in --out."),
+    overwrite: bool = typer.Option(False, help=OVERWRITE_HELP),
     cache_dir: str | None = typer.Option(
         None, help="Feature cache [default: $MOLBRIDGE_CACHE_DIR or ~/.cache/molbridge]."
     ),
@@ -106,7 +129,7 @@ def train(
         None, help="Comma-separated bond feature columns [default: bond_type,stereo,is_conjugated]."
     ),
     progress: bool = typer.Option(True, help="Show progress bars."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Fine-tune the graph encoder on a CSV; select on validation, report test."""
     _setup_logging(verbose)
@@ -116,34 +139,35 @@ def train(
     from molbridge.pipeline.train import train as run_train
 
     targets = [t for item in (target_columns or []) for t in item.split()] or None
-    config = TrainConfig(
-        data=data,
-        out=str(out),
-        smiles_column=smiles_column,
-        target_columns=targets,
-        valid=valid,
-        test=test,
-        task=task.value if task else None,
-        metric=metric,
-        split=split,
-        init=init,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        dropout=dropout,
-        seed=seed,
-        ensemble=ensemble,
-        precision=precision.value,
-        on_invalid=on_invalid.value if on_invalid else None,
-        resume=resume,
-        cache_dir=cache_dir,
-        progress=progress and sys.stderr.isatty(),
-        atom_features=atom_features.split(",") if atom_features else None,
-        bond_features=bond_features.split(",") if bond_features else None,
-    )
     try:
+        config = TrainConfig(
+            data=data,
+            out=str(out),
+            smiles_column=smiles_column,
+            target_columns=targets,
+            valid=valid,
+            test=test,
+            task=task.value if task else None,
+            metric=metric,
+            split=split,
+            init=init,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            dropout=dropout,
+            seed=seed,
+            ensemble=ensemble,
+            precision=precision.value,
+            on_invalid=on_invalid.value if on_invalid else None,
+            resume=resume,
+            overwrite=overwrite,
+            cache_dir=cache_dir,
+            progress=progress and sys.stderr.isatty(),
+            atom_features=atom_features.split(",") if atom_features else None,
+            bond_features=bond_features.split(",") if bond_features else None,
+        )
         result = run_train(config)
-    except (InvalidMoleculeError, CheckpointError, FileNotFoundError, ValueError, KeyError) as err:
+    except (InvalidMoleculeError, CheckpointError, OSError, ValueError, KeyError) as err:
         _fail(err)
         return
     table = Table(
@@ -174,10 +198,10 @@ def predict(
     data: Path = typer.Option(..., help="CSV with a SMILES column."),
     out: Path = typer.Option(..., help="Output CSV: input columns, <target>_pred, error."),
     smiles_column: str | None = typer.Option(
-        None, help="[default: the column the model was trained with]"
+        None, help="SMILES column [default: the column the model was trained with]."
     ),
-    precision: Precision = typer.Option(Precision.fp32),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Predict for every row of a CSV; invalid rows get an empty prediction and an error."""
     _setup_logging(verbose)
@@ -186,7 +210,7 @@ def predict(
 
     try:
         result = predict_file(model, data, out, smiles_column, precision.value)
-    except (CheckpointError, FileNotFoundError, ValueError) as err:
+    except (CheckpointError, OSError, ValueError) as err:
         _fail(err)
         return
     n_bad = int((result[ERROR_COLUMN] != "").sum())
@@ -200,8 +224,10 @@ def embed(
     model: Path = typer.Option(..., help="A model.ckpt or encoder.ckpt bundle."),
     data: Path = typer.Option(..., help="CSV with a SMILES column."),
     out: Path = typer.Option(..., help="EMB.npy or EMB.parquet"),
-    smiles_column: str | None = typer.Option(None),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    smiles_column: str | None = typer.Option(
+        None, help="SMILES column [default: the column the model was trained with]."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Graph embeddings for every row of a CSV (NaN rows for invalid SMILES, with reasons)."""
     _setup_logging(verbose)
@@ -210,7 +236,7 @@ def embed(
 
     try:
         embeddings, errors = embed_file(model, data, out, smiles_column)
-    except (CheckpointError, FileNotFoundError, ValueError) as err:
+    except (CheckpointError, OSError, ValueError) as err:
         _fail(err)
         return
     n_bad = sum(1 for e in errors if e)
@@ -226,49 +252,56 @@ def pretrain(
     ),
     out: Path = typer.Option(..., help="Output folder: encoder.ckpt, loss curve, checkpoints."),
     corpus: str = typer.Option("moses", help="moses, or a CSV / .smi file of SMILES."),
-    smiles_column: str | None = typer.Option(None, help="[default: the column named smiles]"),
-    max_molecules: int | None = typer.Option(None, help="Use the first N molecules only."),
-    epochs: int = typer.Option(1),
-    batch_size: int = typer.Option(256),
-    lr: float = typer.Option(1e-3),
-    seed: int = typer.Option(0),
-    precision: Precision = typer.Option(Precision.fp32),
-    devices: int = typer.Option(1, help="Processes (CPU) or GPUs on this node; >1 runs DDP."),
-    num_nodes: int = typer.Option(1, help="Machines (DDP)."),
-    checkpoint_every: int = typer.Option(1000, help="Save a checkpoint every N steps."),
-    shard_size: int = typer.Option(100_000, help="Molecules per corpus shard."),
-    featurize_workers: int = typer.Option(2, help="Processes featurizing the corpus."),
+    smiles_column: str | None = typer.Option(
+        None, help="SMILES column of a CSV corpus [default: smiles]."
+    ),
+    max_molecules: int | None = typer.Option(None, min=1, help="Use the first N molecules only."),
+    epochs: int = typer.Option(1, min=1, help="Passes over the corpus."),
+    batch_size: int = typer.Option(256, min=1, help="Molecules per batch (per process)."),
+    lr: float = typer.Option(1e-3, help="Adam learning rate."),
+    seed: int = typer.Option(0, help=SEED_HELP),
+    precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
+    devices: int = typer.Option(
+        1, min=1, help="Processes (CPU) or GPUs on this node; >1 runs DDP."
+    ),
+    num_nodes: int = typer.Option(1, min=1, help="Machines (DDP)."),
+    checkpoint_every: int = typer.Option(1000, min=1, help="Save a checkpoint every N steps."),
+    shard_size: int = typer.Option(100_000, min=1, help="Molecules per corpus shard."),
+    featurize_workers: int = typer.Option(2, min=1, help="Processes featurizing the corpus."),
     resume: bool = typer.Option(False, help="Continue from the newest checkpoint in --out."),
+    overwrite: bool = typer.Option(False, help=OVERWRITE_HELP),
     progress: bool = typer.Option(True, help="Show progress bars."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Pre-train the shared graph encoder; writes OUT/encoder.ckpt for --init."""
     _setup_logging(verbose)
+    from molbridge.io import CheckpointError
     from molbridge.pipeline.pretrain import PretrainConfig
     from molbridge.pipeline.pretrain import pretrain as run_pretrain
 
-    config = PretrainConfig(
-        strategy=strategy,
-        out=str(out),
-        corpus=corpus,
-        smiles_column=smiles_column,
-        max_molecules=max_molecules,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        precision=precision.value,
-        devices=devices,
-        num_nodes=num_nodes,
-        checkpoint_every=checkpoint_every,
-        shard_size=shard_size,
-        featurize_workers=featurize_workers,
-        resume=resume,
-        progress=progress,
-    )
     try:
+        config = PretrainConfig(
+            strategy=strategy,
+            out=str(out),
+            corpus=corpus,
+            smiles_column=smiles_column,
+            max_molecules=max_molecules,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            precision=precision.value,
+            devices=devices,
+            num_nodes=num_nodes,
+            checkpoint_every=checkpoint_every,
+            shard_size=shard_size,
+            featurize_workers=featurize_workers,
+            resume=resume,
+            overwrite=overwrite,
+            progress=progress,
+        )
         result = run_pretrain(config)
-    except (FileNotFoundError, ValueError, NotImplementedError) as err:
+    except (CheckpointError, OSError, ValueError, NotImplementedError) as err:
         _fail(err)
         return
     s = result.summary
@@ -294,22 +327,26 @@ def pretrain_modality(
     ),
     out: Path = typer.Option(..., help="Output folder: encoder.ckpt, loss curve, checkpoints."),
     corpus: str = typer.Option("moses", help="moses, or a CSV / .smi file (not for spectrum)."),
-    smiles_column: str | None = typer.Option(None, help="[default: the column named smiles]"),
-    max_molecules: int | None = typer.Option(50_000, help="Use the first N inputs only."),
+    smiles_column: str | None = typer.Option(
+        None, help="SMILES column of a CSV corpus [default: smiles]."
+    ),
+    max_molecules: int | None = typer.Option(50_000, min=1, help="Use the first N inputs only."),
     nucleus: str = typer.Option("13C", help="spectrum: 13C or 1H (bundled NMRShiftDB2)."),
-    image_size: int = typer.Option(128, help="image: depiction size in pixels."),
-    epochs: int = typer.Option(5),
-    batch_size: int = typer.Option(128),
-    lr: float | None = typer.Option(None, help="[default: the task's own]"),
-    seed: int = typer.Option(0),
-    precision: Precision = typer.Option(Precision.fp32),
+    image_size: int = typer.Option(128, min=1, help="image: depiction size in pixels."),
+    epochs: int = typer.Option(5, min=1, help="Passes over the inputs."),
+    batch_size: int = typer.Option(128, min=1, help="Inputs per batch."),
+    lr: float | None = typer.Option(None, help="Adam learning rate [default: the task's own]."),
+    seed: int = typer.Option(0, help=SEED_HELP),
+    precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
     resume: bool = typer.Option(False, help="Continue from the newest checkpoint in --out."),
+    overwrite: bool = typer.Option(False, help=OVERWRITE_HELP),
     progress: bool = typer.Option(True, help="Show progress bars."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Pre-train a unimodal encoder on its own modality (self-supervised); writes
     OUT/encoder.ckpt for strategies that use it frozen."""
     _setup_logging(verbose)
+    from molbridge.io import CheckpointError
     from molbridge.pipeline.modality import ModalityConfig
     from molbridge.pipeline.modality import pretrain_modality as run
 
@@ -328,10 +365,11 @@ def pretrain_modality(
             seed=seed,
             precision=precision.value,
             resume=resume,
+            overwrite=overwrite,
             progress=progress,
         )
         result = run(config)
-    except (FileNotFoundError, ValueError) as err:
+    except (CheckpointError, OSError, ValueError) as err:
         _fail(err)
         return
     s = result.summary
@@ -355,7 +393,7 @@ def benchmark(
         None, help="Only these datasets; repeat or space-separate [default: all]."
     ),
     seeds: int | None = typer.Option(
-        None, help="Seeds per dataset [default: 3 moleculenet, 5 admet, 1 moleculeace]."
+        None, min=1, help="Seeds per dataset [default: 3 moleculenet, 5 admet, 1 moleculeace]."
     ),
     models: list[str] | None = typer.Option(
         None,
@@ -366,19 +404,20 @@ def benchmark(
         help="Pre-trained encoder.ckpt to fine-tune (model gin-init), or LABEL=CKPT (model "
         "gin+LABEL); repeat to compare several in one run.",
     ),
-    epochs: int = typer.Option(100, help="GIN fine-tuning epochs."),
+    epochs: int = typer.Option(100, min=1, help="GIN fine-tuning epochs."),
     epochs_for: list[str] | None = typer.Option(
         None, help="Per-dataset epochs, NAME=N (e.g. hiv=20); repeatable."
     ),
-    batch_size: int = typer.Option(32),
-    precision: Precision = typer.Option(Precision.fp32),
+    batch_size: int = typer.Option(32, min=1, help="GIN fine-tuning batch size."),
+    precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
     resume: bool = typer.Option(False, help="Skip finished cells of an earlier run in --out."),
+    overwrite: bool = typer.Option(False, help=OVERWRITE_HELP),
     keep_models: bool = typer.Option(False, help="Keep each GIN cell's model.ckpt."),
     jobs: int = typer.Option(
-        1, help="Cells run at once, each in its own process with cores/jobs threads."
+        1, min=1, help="Cells run at once, each in its own process with cores/jobs threads."
     ),
     progress: bool = typer.Option(True, help="Show a progress bar."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Run a benchmark suite under its published protocol, baselines beside the GIN."""
     _setup_logging(verbose)
@@ -408,6 +447,7 @@ def benchmark(
         batch_size=batch_size,
         precision=precision.value,
         resume=resume,
+        overwrite=overwrite,
         keep_models=keep_models,
         progress=progress,
         epochs_by_dataset=per_dataset,
@@ -418,8 +458,7 @@ def benchmark(
     except (
         InvalidMoleculeError,
         CheckpointError,
-        FileNotFoundError,
-        FileExistsError,
+        OSError,
         ValueError,
         RuntimeError,
     ) as err:

@@ -295,9 +295,14 @@ class ShardStream(IterableDataset):
         self.corpus, self.batch_size, self.seed = corpus, batch_size, seed
         self.rank, self.world_size = rank, world_size
         self.epoch = 0
+        self._skip = 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+
+    def skip_batches(self, n: int) -> None:
+        """Let the next pass over this epoch leave out its first `n` batches (a resume)."""
+        self._skip = max(0, n)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -319,6 +324,7 @@ class ShardStream(IterableDataset):
         worker = get_worker_info()
         n_workers, worker_id = (1, 0) if worker is None else (worker.num_workers, worker.id)
         produced = 0
+        skip, self._skip = self._skip, 0
         while produced < steps:
             before = produced
             for shard_id in shards:
@@ -327,7 +333,7 @@ class ShardStream(IterableDataset):
                 for start in range(0, len(order) - self.batch_size + 1, self.batch_size):
                     if produced >= steps:
                         return
-                    if produced % n_workers == worker_id:
+                    if produced >= skip and produced % n_workers == worker_id:
                         yield graphs.collate(order[start : start + self.batch_size])
                     produced += 1
                 del graphs  # unmap before the next shard

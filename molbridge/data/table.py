@@ -28,6 +28,7 @@ from molbridge.chem import InvalidMoleculeError, Standardizer, murcko_scaffold, 
 from molbridge.data.packed import PackedGraphs
 from molbridge.data.registry import file_sha256
 from molbridge.featurize.graph import GraphFeaturizer, MolGraph
+from molbridge.io.outputs import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +277,8 @@ def load_table(
 
 
 def _parse_labels(frame: pd.DataFrame, columns: list[str], path: Path) -> np.ndarray:
-    """Labels as float32 with NaN for empty cells; a non-numeric cell raises naming its row."""
+    """Labels as float32 with NaN for empty cells; a non-numeric or infinite cell raises naming
+    its row."""
     out = np.full((len(frame), len(columns)), np.nan, dtype=np.float32)
     for j, column in enumerate(columns):
         text = frame[column].str.strip()
@@ -288,19 +290,31 @@ def _parse_labels(frame: pd.DataFrame, columns: list[str], path: Path) -> np.nda
                 f"{path}: row {row} (line {row + 2}), column {column!r}: "
                 f"label {frame[column].iloc[row]!r} is not a number"
             )
-        out[:, j] = values.to_numpy(dtype=np.float32)
+        with np.errstate(over="ignore"):
+            column_values = values.to_numpy(dtype=np.float64).astype(np.float32)
+        # inf, -inf, 1e999, or a value too large for float32: a loss of NaN, not a label
+        infinite = np.isinf(column_values)
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0])
+            raise ValueError(
+                f"{path}: row {row} (line {row + 2}), column {column!r}: "
+                f"label {frame[column].iloc[row]!r} is not a finite number "
+                f"({int(infinite.sum())} such labels in the column)"
+            )
+        out[:, j] = column_values
     return out
 
 
 def write_skipped(skipped: list[tuple[str, SkippedRow]], path: Path) -> None:
     """Write `(file, skipped row)` pairs as a CSV: `file, row, line, smiles, reason`."""
-    pd.DataFrame(
+    frame = pd.DataFrame(
         [
             {"file": f, "row": s.row, "line": s.row + 2, "smiles": s.smiles, "reason": s.reason}
             for f, s in skipped
         ],
         columns=["file", "row", "line", "smiles", "reason"],
-    ).to_csv(path, index=False)
+    )
+    write_csv(frame, path)
 
 
 def _as_text(value: object) -> str:

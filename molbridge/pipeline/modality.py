@@ -44,6 +44,7 @@ from molbridge import __version__
 from molbridge.chem import parse_many
 from molbridge.data.corpus import read_smiles
 from molbridge.data.image_cache import ImageCache
+from molbridge.data.sampling import epoch_shuffler
 from molbridge.data.spectra import load_nmr_spectra
 from molbridge.encoders import (
     FingerprintEncoder,
@@ -65,6 +66,8 @@ from molbridge.featurize import (
     tokenize,
 )
 from molbridge.io import Bundle, CheckpointError, load_bundle, load_weights, save_bundle
+from molbridge.io.outputs import RunFolder, check_resume_checkpoint, write_csv
+from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.pretrain import PretrainResult, newest_checkpoint
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
@@ -78,6 +81,7 @@ from molbridge.tasks.pretrain import (
     SpectrumAutoencoderConfig,
     SpectrumAutoencoderPretraining,
 )
+from molbridge.tasks.random_state import RandomStateCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +125,16 @@ class ModalityConfig:
     seed: int = 0
     precision: str = "32"
     resume: bool = False
+    overwrite: bool = False
     cache_dir: str | None = None
     progress: bool = True
     fast_dev_run: bool = False
 
     def __post_init__(self) -> None:
         check_modality(self.modality)
+        check_settings(
+            self, ("epochs", "batch_size", "max_molecules", "image_size"), positive=("lr",)
+        )
 
 
 def check_modality(name: str) -> None:
@@ -174,9 +182,7 @@ def _valid_molecules(config: ModalityConfig, out: Path) -> tuple[list[str], list
         else:
             kept.append(smiles[row])
             mols.append(mol)
-    pd.DataFrame(skipped, columns=["row", "smiles", "reason"]).to_csv(
-        out / "skipped.csv", index=False
-    )
+    write_csv(pd.DataFrame(skipped, columns=["row", "smiles", "reason"]), out / "skipped.csv")
     if skipped:
         log.warning("%d invalid SMILES skipped, listed in %s", len(skipped), out / "skipped.csv")
     if not mols:
@@ -245,7 +251,7 @@ def _prepare_descriptors(config: ModalityConfig, out: Path) -> _Prepared:
 
 def _prepare_spectrum(config: ModalityConfig, out: Path) -> _Prepared:
     spectra = load_nmr_spectra(config.nucleus, on_invalid="skip")  # type: ignore[arg-type]
-    pd.DataFrame(spectra.skipped).to_csv(out / "skipped.csv", index=False)
+    write_csv(pd.DataFrame(spectra.skipped), out / "skipped.csv")
     peaks = spectra.peaks[: config.max_molecules] if config.max_molecules else spectra.peaks
     featurizer = SpectrumFeaturizer(config.nucleus)  # type: ignore[arg-type]
     binned = featurizer.many(peaks)
@@ -271,16 +277,32 @@ _PREPARE: dict[str, Callable[[ModalityConfig, Path], _Prepared]] = {
 }
 
 
+# what a run writes in its folder (the image cache there is kept: it is keyed, and reusable)
+OUTPUTS = (
+    "encoder.ckpt",
+    "config.yaml",
+    "history.json",
+    "summary.json",
+    "loss_curve.png",
+    "skipped.csv",
+    "checkpoints",
+)
+
+
 def pretrain_modality(config: ModalityConfig) -> PretrainResult:
     """Run a modality pre-training job; see the module docstring for its outputs."""
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
+    run = RunFolder.claim(
+        config.out, "pretrain-modality", resume=config.resume, overwrite=config.overwrite
+    )
+    out = run.path
+    for name in OUTPUTS:
+        run.file(name)
     L.seed_everything(config.seed, verbose=False)
     prepared = _PREPARE[config.modality](config, out)
     loader = DataLoader(
         prepared.inputs,
         batch_size=config.batch_size,
-        shuffle=True,
+        sampler=epoch_shuffler(len(prepared.inputs), config.seed),  # exact on resume
         drop_last=len(prepared.inputs) > config.batch_size,  # batch norm needs 2+ rows
         generator=torch.Generator().manual_seed(config.seed),
     )
@@ -297,13 +319,15 @@ def pretrain_modality(config: ModalityConfig) -> PretrainResult:
         accelerator="cpu" if not torch.cuda.is_available() else "auto",
         devices=1,
         precision=config.precision,  # type: ignore[arg-type]
-        callbacks=[every_epoch],
+        callbacks=[every_epoch, RandomStateCheckpoint()],
         logger=False,
         enable_progress_bar=config.progress,
         enable_model_summary=False,
         fast_dev_run=config.fast_dev_run,
     )
     resume_from = newest_checkpoint(out / "checkpoints") if config.resume else None
+    if resume_from:
+        check_resume_checkpoint(resume_from)
     started = time.perf_counter()
     trainer.fit(prepared.task, loader, ckpt_path=resume_from, weights_only=True)
     seconds = time.perf_counter() - started

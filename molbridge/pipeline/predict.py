@@ -12,6 +12,7 @@ from molbridge.data.packed import GraphBatch, PackedGraphs
 from molbridge.data.table import featurize_smiles, read_table
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import load_bundle
+from molbridge.io.outputs import check_output_file, write_csv
 from molbridge.pipeline.models import build_property_models, encoder_from_bundle
 from molbridge.tasks import PropertyTask
 
@@ -102,6 +103,7 @@ def predict_file(
     precision: str = "32",
 ) -> pd.DataFrame:
     """Write `out`: the input's columns, one `<target>_pred` column per target, and `error`."""
+    out = check_output_file(out, inputs=(data, model_path))  # before any work
     bundle = load_bundle(model_path)
     featurizer, models = build_property_models(bundle, str(model_path))
     frame = read_table(data)
@@ -111,9 +113,7 @@ def predict_file(
     for j, name in enumerate(models[0].config.target_names):
         result[f"{name}_pred"] = values[:, j]
     result[ERROR_COLUMN] = errors
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False)
+    write_csv(result, out)
     return result
 
 
@@ -132,6 +132,9 @@ def embed_file(
     out = Path(out)
     if out.suffix not in (".npy", ".parquet"):
         raise ValueError(f"--out must end in .npy or .parquet, got {out.name}")
+    check_output_file(out, inputs=(data, model_path))  # before any work
+    if out.suffix == ".npy":
+        check_output_file(out.with_suffix(".errors.csv"), inputs=(data, model_path))
     bundle = load_bundle(model_path)
     encoder = encoder_from_bundle(bundle, source=str(model_path)).for_inference(torch.float32)
     featurizer = GraphFeaturizer.from_config(bundle.featurizer)
@@ -147,11 +150,11 @@ def embed_file(
             embeddings[rows[index]] = encoder(
                 b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs
             ).numpy()
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".npy":
         np.save(out, embeddings)
-        pd.DataFrame({"row": range(len(smiles)), column: smiles, ERROR_COLUMN: errors}).to_csv(
-            out.with_suffix(".errors.csv"), index=False
+        write_csv(
+            pd.DataFrame({"row": range(len(smiles)), column: smiles, ERROR_COLUMN: errors}),
+            out.with_suffix(".errors.csv"),
         )
     else:
         table = pd.DataFrame(embeddings, columns=[f"emb_{i}" for i in range(embeddings.shape[1])])

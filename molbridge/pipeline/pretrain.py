@@ -4,8 +4,8 @@
 `encoder.ckpt` (an `encoder` bundle: loads with `molbridge train --init` and
 `molbridge benchmark --init`), `config.yaml`, `history.json`, `loss_curve.png`, `checkpoints/`
 (Lightning checkpoints every `checkpoint_every` steps and at each epoch end; `resume=True`
-continues from the newest; resumed mid-epoch, the interrupted epoch's stream starts again from
-its first shard for the batches that remain) and `rank<r>_weights.sha256` (a digest of the
+continues from the newest, with the random state and the position in the epoch's stream of the
+uninterrupted run) and `rank<r>_weights.sha256` (a digest of the
 final parameters of each rank, which must agree under DDP).
 """
 
@@ -24,12 +24,15 @@ import lightning as L
 import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.utilities import rank_zero_only
 
 from molbridge import __version__
 from molbridge.data.corpus import CorpusShards, ShardStream, build_corpus
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import Bundle, save_bundle
+from molbridge.io.outputs import RunFolder, check_resume_checkpoint
+from molbridge.pipeline.checks import check_settings
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
     AttrMasking,
@@ -38,6 +41,7 @@ from molbridge.tasks.pretrain import (
     ContextPredConfig,
     PretrainTask,
 )
+from molbridge.tasks.random_state import RandomStateCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +77,40 @@ class PretrainConfig:
     shard_size: int = 100_000
     featurize_workers: int = 2
     cache_dir: str | None = None
+    overwrite: bool = False
     progress: bool = True
     fast_dev_run: bool = False
+
+    def __post_init__(self) -> None:
+        check_settings(
+            self,
+            (
+                "epochs",
+                "batch_size",
+                "max_molecules",
+                "devices",
+                "num_nodes",
+                "checkpoint_every",
+                "shard_size",
+                "featurize_workers",
+                "num_layers",
+                "hidden_dim",
+            ),
+            positive=("lr",),
+        )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+
+# what a run writes in its folder besides one `rank<r>_weights.sha256` per process
+OUTPUTS = (
+    "encoder.ckpt",
+    "config.yaml",
+    "history.json",
+    "summary.json",
+    "loss_curve.png",
+    "checkpoints",
+)
 
 
 @dataclass
@@ -134,14 +170,27 @@ class _CorpusData(L.LightningDataModule):
 
 
 class _EpochSeed(L.Callback):
-    """Tell the stream which epoch starts, so each epoch has its own order."""
+    """Tell the stream which epoch starts, so each epoch has its own order; on a resume, also
+    where in that epoch (Lightning restarts mid-epoch without `on_train_epoch_start`)."""
 
     def __init__(self, data: _CorpusData) -> None:
         self.data = data
 
+    def _position(self, trainer: L.Trainer) -> None:
+        stream = self.data.stream
+        if stream is not None:
+            stream.set_epoch(trainer.current_epoch)
+            # batches this epoch already trained on (one step each), skipped on a resume so the
+            # rest of the epoch sees what the uninterrupted run saw; 0 at an epoch's start
+            stream.skip_batches(
+                trainer.global_step - trainer.current_epoch * stream.steps_per_epoch
+            )
+
+    def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self._position(trainer)
+
     def on_train_epoch_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        if self.data.stream is not None:
-            self.data.stream.set_epoch(trainer.current_epoch)
+        self._position(trainer)
 
 
 class _StartClock(L.Callback):
@@ -191,9 +240,20 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
     # (docs/results/pretraining.md). Read once, at the first bf16 product of the process; a
     # value the user set wins.
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(ONEDNN_CACHE_CAPACITY))
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
     check_strategy(config.strategy)
+    # DDP starts this function again in each further process: only the first owns the folder
+    run = RunFolder.claim(
+        config.out,
+        "pretrain",
+        resume=config.resume,
+        overwrite=config.overwrite,
+        primary=rank_zero_only.rank == 0,
+    )
+    out = run.path
+    for name in OUTPUTS:
+        run.file(name)
+    for rank in range(config.devices * config.num_nodes):
+        run.file(f"rank{rank}_weights.sha256")
     featurizer = GraphFeaturizer()
     corpus = build_corpus(
         config.corpus,
@@ -240,7 +300,13 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         num_nodes=config.num_nodes,
         strategy="ddp" if distributed else "auto",
         precision=config.precision,  # type: ignore[arg-type]
-        callbacks=[every_steps, every_epoch, _EpochSeed(data), start_clock],
+        callbacks=[
+            every_steps,
+            every_epoch,
+            _EpochSeed(data),
+            start_clock,
+            RandomStateCheckpoint(),
+        ],
         logger=False,
         enable_progress_bar=config.progress,
         enable_model_summary=False,
@@ -248,6 +314,8 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         use_distributed_sampler=False,  # the stream deals out shards per rank itself
     )
     resume_from = newest_checkpoint(out / "checkpoints") if config.resume else None
+    if resume_from:
+        check_resume_checkpoint(resume_from)
     started = time.perf_counter()
     trainer.fit(task, datamodule=data, ckpt_path=resume_from, weights_only=True)
     seconds = time.perf_counter() - started

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,16 +29,20 @@ from torch.utils.data import DataLoader, Dataset
 from molbridge import __version__
 from molbridge.data.packed import PackedGraphs
 from molbridge.data.registry import DatasetSpec, get_dataset
+from molbridge.data.sampling import epoch_shuffler
 from molbridge.data.splits import make_split
 from molbridge.data.table import MoleculeTable, load_table, write_skipped
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import Bundle, load_bundle, save_bundle
+from molbridge.io.outputs import RunFolder, check_resume_checkpoint, write_csv
 from molbridge.metrics import TASK_METRICS, get_metric
+from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.models import load_init_encoder
 from molbridge.pipeline.predict import predict_packed
 from molbridge.report.curves import plot_learning_curves
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
+from molbridge.tasks.random_state import RandomStateCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +77,21 @@ class TrainConfig:
     precision: str = "32"
     on_invalid: str | None = None
     resume: bool = False
+    overwrite: bool = False
     cache_dir: str | None = None
     atom_features: list[str] | None = None
     bond_features: list[str] | None = None
     progress: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_settings(
+            self,
+            ("epochs", "batch_size", "num_layers", "hidden_dim", "ensemble"),
+            positive=("lr",),
+        )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"--dropout must be in [0, 1), got {self.dropout}")
 
 
 @dataclass
@@ -151,6 +164,10 @@ def _subset(table: MoleculeTable, index: np.ndarray | None = None) -> Part:
 
 def _loader(part: Part, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     graphs, y = part.graphs, part.y
+    # the order of epoch e is a function of (seed, e) alone (Lightning calls the sampler's
+    # set_epoch), so a run resumed at epoch e shuffles as the uninterrupted run did; the
+    # loader's own generator keeps iterator creation from drawing on the global one
+    order = epoch_shuffler(len(graphs), seed)
     generator = torch.Generator().manual_seed(seed)
     # A trailing training batch of one molecule breaks batch norm when that molecule has one
     # heavy atom (methane, ammonia, H2S in FreeSolv): drop it, a different molecule each epoch
@@ -159,7 +176,7 @@ def _loader(part: Part, batch_size: int, shuffle: bool, seed: int) -> DataLoader
     return DataLoader(
         cast(Dataset[int], range(len(graphs))),  # a range is a valid map-style dataset
         batch_size=batch_size,
-        shuffle=shuffle,
+        sampler=order if shuffle else None,
         drop_last=lone_tail,
         generator=generator,
         collate_fn=lambda idx: graphs.collate(idx, y),
@@ -283,6 +300,46 @@ def _task_config(
     )
 
 
+def _tasks_missing_a_class(y: np.ndarray) -> list[int]:
+    """Columns of `y` whose labelled entries do not hold both 0 and 1."""
+    return [j for j in range(y.shape[1]) if len(np.unique(y[~np.isnan(y[:, j]), j])) < 2]
+
+
+def _check_classes(splits: Splits, targets: Sequence[str]) -> None:
+    """A classifier needs both classes: refuse a train or valid part where no task has both
+    (nothing to learn, or no ROC-AUC to pick an epoch), and warn for each part where some tasks
+    lack one (those tasks are left out of its ROC-AUC; a test part with none is reported empty).
+    """
+    parts = {"train": splits.train, "valid": splits.valid}
+    if splits.test is not None:
+        parts["test"] = splits.test
+    for name, part in parts.items():
+        lacking = _tasks_missing_a_class(part.y)
+        if not lacking:
+            continue
+        shown = ", ".join(
+            f"{targets[j]} (only {_classes_of(part.y[:, j])})" for j in lacking[:5]
+        ) + (", ..." if len(lacking) > 5 else "")
+        if len(lacking) == len(targets) and name in ("train", "valid"):
+            raise ValueError(
+                f"the {name} part has a single class for every target: {shown}; a classifier "
+                "needs molecules of both classes there (check the labels, or use another "
+                "--split or --valid file, or --task regression)"
+            )
+        log.warning(
+            "the %s part lacks a class for %d of %d targets, left out of its metrics: %s",
+            name,
+            len(lacking),
+            len(targets),
+            shown,
+        )
+
+
+def _classes_of(column: np.ndarray) -> str:
+    values = np.unique(column[~np.isnan(column)])
+    return "unlabelled" if values.size == 0 else "/".join(str(int(v)) for v in values)
+
+
 def _score(
     models: list[PropertyTask], part: Part | None, task_type: str
 ) -> tuple[dict[str, float], np.ndarray | None]:
@@ -300,11 +357,11 @@ def _fit_member(
     task_config: PropertyTaskConfig,
     encoder_config: GraphEncoderConfig,
     splits: Splits,
-    out: Path,
+    run: RunFolder,
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any], float]:
     """Train one ensemble member; returns its best-validation weights, its record, and the
     seconds it trained in earlier runs (a resumed or reused member), not in this one."""
-    member_dir = out / f"member{member}"
+    member_dir = run.file(f"member{member}")
     done_weights, done_record = member_dir / "best.safetensors", member_dir / "record.json"
     if config.resume and done_weights.exists() and done_record.exists():
         log.info("member %d already finished; reusing %s", member, done_weights)
@@ -342,7 +399,7 @@ def _fit_member(
         accelerator="cpu" if not torch.cuda.is_available() else "auto",
         devices=1,
         precision=config.precision,  # type: ignore[arg-type]
-        callbacks=[checkpoint, latest],
+        callbacks=[checkpoint, latest, RandomStateCheckpoint()],
         logger=False,
         enable_progress_bar=config.progress,
         enable_model_summary=False,
@@ -350,7 +407,7 @@ def _fit_member(
         deterministic=False,
     )
     last = member_dir / "checkpoints" / "last.ckpt"
-    resume_from = str(last) if config.resume and last.exists() else None
+    resume_from = str(check_resume_checkpoint(last)) if config.resume and last.exists() else None
     if resume_from:
         log.info("resuming member %d from %s", member, last)
     started = time.perf_counter()
@@ -392,6 +449,8 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     split = config.split or (spec.split if spec else "scaffold")
     table, splits, skipped = _make_splits(config, featurizer, spec, train_path, split)
     task_config = _task_config(config, spec, table, splits.train.y)
+    if task_config.task_type == "classification":
+        _check_classes(splits, task_config.target_names)
     return PreparedData(featurizer, spec, train_path, table, splits, skipped, split, task_config)
 
 
@@ -401,15 +460,16 @@ def write_predictions(part: Part, pred: np.ndarray, targets: Sequence[str], path
     for j, name in enumerate(targets):
         frame[name] = part.y[:, j]
         frame[f"{name}_pred"] = pred[:, j]
-    frame.to_csv(path, index=False)
+    write_csv(frame, path)
 
 
 def train(config: TrainConfig) -> TrainResult:
     """Run a whole fine-tuning job; see the module docstring for its outputs."""
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
     if config.ensemble < 1:
         raise ValueError("--ensemble must be at least 1")
+    # before any work: a bad --out fails now, and a fresh run removes only its own old outputs
+    run = RunFolder.claim(config.out, "train", resume=config.resume, overwrite=config.overwrite)
+    out = run.path
     data = prepare_data(config)
     featurizer, spec, train_path = data.featurizer, data.spec, data.train_path
     splits, skipped, task_config = data.splits, data.skipped, data.task
@@ -421,26 +481,20 @@ def train(config: TrainConfig) -> TrainResult:
         "molbridge_version": __version__,
         "split_sizes": splits.sizes,
     }
-    config_path = out / "config.yaml"
+    config_path = run.file("config.yaml")
     if config.resume and config_path.exists():
         _check_same_run(yaml.safe_load(config_path.read_text()), _plain(resolved), config_path)
     config_path.write_text(yaml.safe_dump(_plain(resolved), sort_keys=False))
     if skipped:
-        write_skipped(skipped, out / "skipped_rows.csv")
+        write_skipped(skipped, run.file("skipped_rows.csv"))
         log.warning("skipped %d invalid rows; listed in %s", len(skipped), out / "skipped_rows.csv")
 
-    if not config.resume:
-        # a fresh run never reuses members of an earlier run in the same folder
-        for stale in out.glob("member*"):
-            ours = (stale / "checkpoints").exists() or (stale / "record.json").exists()
-            if stale.is_dir() and ours:
-                shutil.rmtree(stale)
     encoder_config = _encoder_config_of(config, featurizer)
     started = time.perf_counter()
     states, records, earlier = [], [], 0.0
     for member in range(config.ensemble):
         state, record, before = _fit_member(
-            config, member, featurizer, task_config, encoder_config, splits, out
+            config, member, featurizer, task_config, encoder_config, splits, run
         )
         states.append(state)
         records.append(record)
@@ -456,7 +510,7 @@ def train(config: TrainConfig) -> TrainResult:
     test_metrics, test_pred = _score(models, splits.test, task_config.task_type)
     if splits.test is not None and test_pred is not None:
         write_predictions(
-            splits.test, test_pred, task_config.target_names, out / "test_predictions.csv"
+            splits.test, test_pred, task_config.target_names, run.file("test_predictions.csv")
         )
 
     model_path = save_bundle(
@@ -473,7 +527,7 @@ def train(config: TrainConfig) -> TrainResult:
                 "split": data.split,
             },
         ),
-        out / "model.ckpt",
+        run.file("model.ckpt"),
     )
     summary = {
         "dataset": config.data,
@@ -494,18 +548,18 @@ def train(config: TrainConfig) -> TrainResult:
         "earlier_seconds": earlier,  # training done by the earlier runs that this one resumed
         "molbridge_version": __version__,
     }
-    metrics_path = out / "metrics.json"
+    metrics_path = run.file("metrics.json")
     metrics_path.write_text(json.dumps(_plain(summary), indent=2))
     plot_learning_curves(
         [r["history"] for r in records],
         task_config.metric,
-        out / "learning_curves.png",
+        run.file("learning_curves.png"),
         best_epochs=[r["best_epoch"] for r in records],
     )
     return TrainResult(valid_metrics, test_metrics, metrics_path, model_path, summary)
 
 
-_MAY_CHANGE_ON_RESUME = {"resume", "progress", "cache_dir"}
+_MAY_CHANGE_ON_RESUME = {"resume", "overwrite", "progress", "cache_dir"}
 
 
 def _check_same_run(before: dict[str, Any], now: dict[str, Any], path: Path) -> None:

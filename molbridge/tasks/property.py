@@ -14,6 +14,7 @@ from torch import nn
 
 from molbridge.data.packed import GraphBatch
 from molbridge.metrics import TASK_METRICS, get_metric
+from molbridge.tasks.finite import check_finite_loss
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,9 @@ class PropertyTask(L.LightningModule):
     def training_step(self, batch: GraphBatch, batch_idx: int) -> torch.Tensor:
         assert batch.y is not None
         loss = masked_loss(self(batch), self._scaled_target(batch.y), self.config.task_type)
-        self._train_losses.append(float(loss.detach()))
+        value = float(loss.detach())
+        check_finite_loss(value, self)
+        self._train_losses.append(value)
         self.log("train/loss", loss, batch_size=batch.num_graphs, prog_bar=True)
         return loss
 

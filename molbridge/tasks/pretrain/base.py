@@ -8,6 +8,8 @@ import lightning as L
 import torch
 from torch import nn
 
+from molbridge.tasks.finite import check_finite_loss
+
 
 def batch_size(batch: Any) -> int:
     """Examples in a batch: a graph batch's `num_graphs`, else the first axis of a tensor (or
@@ -53,6 +55,7 @@ class PretrainTask(L.LightningModule):
         loss, logs = self.loss(batch)
         size = batch_size(batch)
         values = {"loss": float(loss.detach()), **logs}
+        check_finite_loss(values["loss"], self)
         self.log("train/loss", loss, batch_size=size, prog_bar=True)
         for name, value in logs.items():
             self.log(f"train/{name}", value, batch_size=size, prog_bar=True)
@@ -77,6 +80,9 @@ class PretrainTask(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["molbridge_history"] = self.history
+        # the steps since the last history row, so a resumed run's next row averages them too
+        checkpoint["molbridge_window"] = self._window
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.history = list(checkpoint.get("molbridge_history", []))
+        self._window = list(checkpoint.get("molbridge_window", []))
