@@ -32,6 +32,19 @@ class Precision(StrEnum):
     bf16 = "bf16-mixed"
 
 
+class InferencePrecision(StrEnum):
+    auto = "auto"
+    fp32 = "32"
+    bf16 = "bf16-mixed"
+
+
+INFERENCE_PRECISION_HELP = (
+    "auto: bf16 where the CPU has bf16 instructions (AVX512-BF16, AMX), else 32; "
+    "32: float32; bf16-mixed: bfloat16."
+)
+THREADS_HELP = "Threads for the model [default: one per core this process may use]."
+
+
 class OnInvalid(StrEnum):
     raise_ = "raise"
     skip = "skip"
@@ -200,7 +213,10 @@ def predict(
     smiles_column: str | None = typer.Option(
         None, help="SMILES column [default: the column the model was trained with]."
     ),
-    precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
+    precision: InferencePrecision = typer.Option(
+        InferencePrecision.auto, help=INFERENCE_PRECISION_HELP
+    ),
+    threads: int | None = typer.Option(None, min=1, help=THREADS_HELP),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Predict for every row of a CSV; invalid rows get an empty prediction and an error."""
@@ -209,7 +225,7 @@ def predict(
     from molbridge.pipeline.predict import ERROR_COLUMN, predict_file
 
     try:
-        result = predict_file(model, data, out, smiles_column, precision.value)
+        result = predict_file(model, data, out, smiles_column, precision.value, threads)
     except (CheckpointError, OSError, ValueError) as err:
         _fail(err)
         return
@@ -227,6 +243,10 @@ def embed(
     smiles_column: str | None = typer.Option(
         None, help="SMILES column [default: the column the model was trained with]."
     ),
+    precision: InferencePrecision = typer.Option(
+        InferencePrecision.auto, help=INFERENCE_PRECISION_HELP
+    ),
+    threads: int | None = typer.Option(None, min=1, help=THREADS_HELP),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Graph embeddings for every row of a CSV (NaN rows for invalid SMILES, with reasons)."""
@@ -235,7 +255,9 @@ def embed(
     from molbridge.pipeline.predict import embed_file
 
     try:
-        embeddings, errors = embed_file(model, data, out, smiles_column)
+        embeddings, errors = embed_file(
+            model, data, out, smiles_column, precision=precision.value, threads=threads
+        )
     except (CheckpointError, OSError, ValueError) as err:
         _fail(err)
         return

@@ -5,6 +5,7 @@ run of zero epochs that saves an untrained model)."""
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 
@@ -17,11 +18,13 @@ def check_settings(
     """
     for name in at_least_one:
         value = getattr(config, name)
-        if value is not None and (not isinstance(value, int) or value < 1):
+        if value is not None and (
+            not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1
+        ):
             raise ValueError(f"--{name.replace('_', '-')} must be a whole number >= 1, got {value}")
     for name in positive:
         value = getattr(config, name)
         if value is not None and not (
-            isinstance(value, int | float) and math.isfinite(value) and value > 0
+            isinstance(value, numbers.Real) and math.isfinite(value) and value > 0
         ):
             raise ValueError(f"--{name.replace('_', '-')} must be a number > 0, got {value}")

@@ -559,7 +559,8 @@ def train(config: TrainConfig) -> TrainResult:
     return TrainResult(valid_metrics, test_metrics, metrics_path, model_path, summary)
 
 
-_MAY_CHANGE_ON_RESUME = {"resume", "overwrite", "progress", "cache_dir"}
+# `out` too: a run folder moved elsewhere is still the same run
+_MAY_CHANGE_ON_RESUME = {"resume", "overwrite", "progress", "cache_dir", "out"}
 
 
 def _check_same_run(before: dict[str, Any], now: dict[str, Any], path: Path) -> None:
