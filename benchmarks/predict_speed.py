@@ -77,7 +77,8 @@ def main() -> None:
     featurize_smiles(smiles, GraphFeaturizer(), progress=False)
     featurize_seconds = time.perf_counter() - started
     print(
-        f"featurization with scaffolds (as for training): {args.rows / featurize_seconds:,.0f} rows/s",
+        "featurization with scaffolds (as for training): "
+        f"{args.rows / featurize_seconds:,.0f} rows/s",
         flush=True,
     )
 

@@ -376,25 +376,31 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
             f"{out} already holds {len(done_before)} finished cells; add --resume to continue "
             "that run, or choose another --out"
         )
-    # before any work: a bad --out fails now, and nothing the run did not write is deleted
-    run = RunFolder.claim(out, "benchmark", resume=options.resume, overwrite=options.overwrite)
-    for name in OUTPUTS:
-        run.file(name)
-    suite: Suite = get_suite(options.suite, out)
-    datasets = suite.select(options.datasets)
-    seeds = suite.seeds(options.seeds)
-    models = _models(options)
     if options.jobs < 1:
         raise ValueError("--jobs must be at least 1")
-    try:  # a misspelt name would otherwise train that set for --epochs, silently
-        suite.select(list(options.epochs_by_dataset))
-    except ValueError as err:
-        raise ValueError(f"--epochs-for: {err}") from None
     if any(n < 1 for n in (options.epochs, *options.epochs_by_dataset.values())):
         raise ValueError("--epochs and --epochs-for must be at least 1")
     for model, path in options.init.items():
         if not Path(path).exists():
             raise FileNotFoundError(f"--init {path} ({model}): no such file")
+    # before any work: a bad --out fails now, and nothing the run did not write is deleted
+    created = not out.exists()
+    run = RunFolder.claim(out, "benchmark", resume=options.resume, overwrite=options.overwrite)
+    for name in OUTPUTS:
+        run.file(name)
+    try:
+        suite: Suite = get_suite(options.suite, out)  # MoleculeACE writes its parts in `out`
+        datasets = suite.select(options.datasets)
+        seeds = suite.seeds(options.seeds)
+        models = _models(options)
+        try:  # a misspelt name would otherwise train that set for --epochs, silently
+            suite.select(list(options.epochs_by_dataset))
+        except ValueError as err:
+            raise ValueError(f"--epochs-for: {err}") from None
+    except ValueError:
+        if created:  # the folder this call made holds nothing but what it just wrote
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     cells_dir = out / "cells"
     (out / "benchmark.yaml").write_text(
         yaml.safe_dump(

@@ -139,7 +139,8 @@ class RunFolder:
                 "only the files it writes and deletes nothing else)"
             )
         same_kind = previous is not None and previous.get("kind") == kind
-        listed = [str(f) for f in previous.get("files", [])] if same_kind and previous else []
+        files = previous.get("files") if same_kind and previous else None
+        listed = [str(f) for f in files] if isinstance(files, list) else []
         folder = cls(path, kind, listed)
         if not resume:
             folder.clear()

@@ -25,6 +25,6 @@ def check_settings(
     for name in positive:
         value = getattr(config, name)
         if value is not None and not (
-            isinstance(value, numbers.Real) and math.isfinite(value) and value > 0
+            isinstance(value, int | float) and math.isfinite(value) and value > 0
         ):
             raise ValueError(f"--{name.replace('_', '-')} must be a number > 0, got {value}")

@@ -68,6 +68,7 @@ from molbridge.featurize import (
 from molbridge.io import Bundle, CheckpointError, load_bundle, load_weights, save_bundle
 from molbridge.io.outputs import RunFolder, check_resume_checkpoint, write_csv
 from molbridge.pipeline.checks import check_settings
+from molbridge.pipeline.pretrain import OUTPUTS as PRETRAIN_OUTPUTS
 from molbridge.pipeline.pretrain import PretrainResult, newest_checkpoint
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
@@ -277,16 +278,9 @@ _PREPARE: dict[str, Callable[[ModalityConfig, Path], _Prepared]] = {
 }
 
 
-# what a run writes in its folder (the image cache there is kept: it is keyed, and reusable)
-OUTPUTS = (
-    "encoder.ckpt",
-    "config.yaml",
-    "history.json",
-    "summary.json",
-    "loss_curve.png",
-    "skipped.csv",
-    "checkpoints",
-)
+# what a run writes in its folder: a graph pre-training's outputs and the skipped inputs (an
+# image cache there is kept: it is keyed, and reusable)
+OUTPUTS = (*PRETRAIN_OUTPUTS, "skipped.csv")
 
 
 def pretrain_modality(config: ModalityConfig) -> PretrainResult:

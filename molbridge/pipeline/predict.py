@@ -194,8 +194,12 @@ def embed_file(
             embeddings[rows[index]] = (
                 encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs).float().numpy()
             )
+    # written beside and renamed into place: a crash never leaves half a file
+    partial = out.with_name(f".{out.name}.tmp")
     if out.suffix == ".npy":
-        np.save(out, embeddings)
+        with open(partial, "wb") as handle:
+            np.save(handle, embeddings)
+        os.replace(partial, out)
         write_csv(
             pd.DataFrame({"row": range(len(smiles)), column: smiles, ERROR_COLUMN: errors}),
             out.with_suffix(".errors.csv"),
@@ -204,5 +208,6 @@ def embed_file(
         table = pd.DataFrame(embeddings, columns=[f"emb_{i}" for i in range(embeddings.shape[1])])
         table.insert(0, ERROR_COLUMN, errors)
         table.insert(0, column, [s if isinstance(s, str) else "" for s in smiles])
-        table.to_parquet(out, index=False)
+        table.to_parquet(partial, index=False)
+        os.replace(partial, out)
     return embeddings, errors

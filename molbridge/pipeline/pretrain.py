@@ -247,7 +247,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         "pretrain",
         resume=config.resume,
         overwrite=config.overwrite,
-        primary=rank_zero_only.rank == 0,
+        primary=getattr(rank_zero_only, "rank", 0) == 0,
     )
     out = run.path
     for name in OUTPUTS:
