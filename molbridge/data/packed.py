@@ -9,42 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from molbridge.featurize.graph import MolGraph
+from molbridge.data.batch import GraphBatch
 
-
-@dataclass
-class GraphBatch:
-    """A batch of graphs in PyG's layout.
-
-    Attributes:
-        x: `[n_atoms, n_atom_features]` int64 atom categories.
-        edge_index: `[2, n_edges]` int64, indices into the batch's atoms.
-        edge_attr: `[n_edges, n_bond_features]` int64 bond categories.
-        batch: `[n_atoms]` int64 graph index of each atom.
-        num_graphs: number of graphs.
-        y: `[num_graphs, n_tasks]` float32 targets (NaN where missing), or `None`.
-    """
-
-    x: torch.Tensor
-    edge_index: torch.Tensor
-    edge_attr: torch.Tensor
-    batch: torch.Tensor
-    num_graphs: int
-    y: torch.Tensor | None = None
-
-    def to(self, device: torch.device | str) -> GraphBatch:
-        return GraphBatch(
-            self.x.to(device),
-            self.edge_index.to(device),
-            self.edge_attr.to(device),
-            self.batch.to(device),
-            self.num_graphs,
-            None if self.y is None else self.y.to(device),
-        )
+if TYPE_CHECKING:  # the featurizer imports RDKit; the store itself needs only numpy and torch
+    from molbridge.featurize.graph import MolGraph
 
 
 _ARRAYS = ("x", "edge_index", "edge_attr", "atom_ptr", "edge_ptr")
@@ -93,6 +66,8 @@ class PackedGraphs:
 
     def graph(self, i: int) -> MolGraph:
         """Molecule `i` as a `MolGraph` (int64 arrays)."""
+        from molbridge.featurize.graph import MolGraph
+
         a0, a1 = self.atom_ptr[i], self.atom_ptr[i + 1]
         e0, e1 = self.edge_ptr[i], self.edge_ptr[i + 1]
         return MolGraph(

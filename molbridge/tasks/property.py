@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from molbridge.data.packed import GraphBatch
+from molbridge.data.batch import GraphBatch
 from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.tasks.finite import check_finite_loss
 

@@ -42,3 +42,27 @@ def test_nothing_silences_rdkit_globally_or_unpickles() -> None:
         for line in text.splitlines():
             if "torch.load(" in line:
                 assert "weights_only=True" in line, f"{path}: {line.strip()}"
+
+
+def test_model_layers_do_not_reach_rdkit_through_their_imports() -> None:
+    # follows imports, unlike the scan above: a fresh interpreter imports every module of the
+    # model layers and must end with no RDKit (nor the chemistry layers) loaded
+    import subprocess
+    import sys
+
+    modules = [
+        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        for sub in ("nn", "encoders", "tasks", "metrics", "io")
+        for path in (PACKAGE / sub).rglob("*.py")
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name.removesuffix('.__init__'))\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'rdkit'"
+        " or m.startswith(('molbridge.chem', 'molbridge.featurize')))\n"
+        "print(bad[:5])\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

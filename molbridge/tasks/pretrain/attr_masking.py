@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from molbridge.data.packed import GraphBatch
+from molbridge.data.batch import GraphBatch
 from molbridge.encoders import GraphEncoder
 from molbridge.tasks.pretrain.base import PretrainTask
 

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.utils import scatter
 
-from molbridge.data.packed import GraphBatch
+from molbridge.data.batch import GraphBatch
 from molbridge.encoders import GraphEncoder
 from molbridge.tasks.pretrain.base import PretrainTask
 
