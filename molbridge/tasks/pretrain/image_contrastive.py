@@ -10,7 +10,6 @@ by element colour alone.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from molbridge.encoders.image import ImageEncoder
+from molbridge.nn.losses import nt_xent
 from molbridge.tasks.pretrain.base import PretrainTask
 
 # ITU-R 601 luma weights, the same as PIL's "L" conversion used by the grayscale featurizer
@@ -60,31 +60,6 @@ class ImageContrastiveConfig:
 
     def to_config(self) -> dict[str, Any]:
         return {"name": "image-contrastive", **asdict(self)}
-
-
-def nt_xent(
-    z1: torch.Tensor, z2: torch.Tensor, temperature: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Normalised temperature-scaled cross-entropy over two views, and top-1 accuracy.
-
-    Args:
-        z1: `[b, d]` projections of the first views.
-        z2: `[b, d]` projections of the second views; row i is the positive of `z1` row i.
-        temperature: tau.
-
-    Returns:
-        The loss averaged over all `2b` views (a scalar), and the fraction of views whose most
-        similar other view is their positive (a scalar).
-    """
-    b = z1.shape[0]
-    z = F.normalize(torch.cat([z1, z2]).float(), dim=1)
-    # SimCLR eq. 1: l(i, j) = -log exp(sim(z_i, z_j) / tau) / sum_{k != i} exp(sim(z_i, z_k) / tau)
-    logits = z @ z.T / temperature
-    logits = logits.masked_fill(torch.eye(2 * b, dtype=torch.bool, device=z.device), -math.inf)
-    positive = torch.cat([torch.arange(b, 2 * b), torch.arange(b)]).to(z.device)
-    loss = F.cross_entropy(logits, positive)
-    accuracy = (logits.argmax(dim=1) == positive).float().mean()
-    return loss, accuracy
 
 
 def _to_unit_float(images: torch.Tensor) -> torch.Tensor:

@@ -7,10 +7,10 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from molbridge.encoders.image import ImageEncoder, ImageEncoderConfig
 from molbridge.featurize.image import ImageFeaturizer
+from molbridge.nn.losses import nt_xent
 from molbridge.tasks.pretrain.image_contrastive import (
     ImageContrastiveConfig,
     ImageContrastivePretraining,
-    nt_xent,
 )
 
 SMILES = [

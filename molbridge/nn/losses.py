@@ -1,0 +1,135 @@
+"""Losses and similarities the pre-training strategies share (torch only).
+
+Written here, not taken from a library: the contrastive and triplet variants below (soft
+targets, per-pair margins, per-row weights) are not in torch or torchmetrics, and pulling in a
+metric-learning package for four short functions would add a dependency for little.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def nt_xent(
+    z1: torch.Tensor, z2: torch.Tensor, temperature: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Normalised temperature-scaled cross-entropy over two views, and top-1 accuracy.
+
+    Args:
+        z1: `[b, d]` projections of the first views.
+        z2: `[b, d]` projections of the second views; row i is the positive of `z1` row i.
+        temperature: tau.
+
+    Returns:
+        The loss averaged over all `2b` views (a scalar), and the fraction of views whose most
+        similar other view is their positive (a scalar).
+    """
+    b = z1.shape[0]
+    z = F.normalize(torch.cat([z1, z2]).float(), dim=1)
+    # SimCLR eq. 1: l(i, j) = -log exp(sim(z_i, z_j) / tau) / sum_{k != i} exp(sim(z_i, z_k) / tau)
+    logits = z @ z.T / temperature
+    logits = logits.masked_fill(torch.eye(2 * b, dtype=torch.bool, device=z.device), -math.inf)
+    positive = torch.cat([torch.arange(b, 2 * b), torch.arange(b)]).to(z.device)
+    loss = F.cross_entropy(logits, positive)
+    accuracy = (logits.argmax(dim=1) == positive).float().mean()
+    return loss, accuracy
+
+
+def info_nce(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    temperature: float = 0.1,
+    weights: torch.Tensor | None = None,
+    symmetric: bool = True,
+) -> torch.Tensor:
+    """InfoNCE between paired rows of two sets (CLIP style): row i of `query` must pick row i of
+    `key` among all rows of the batch, on cosine similarity.
+
+    Args:
+        query: `[b, d]` embeddings.
+        key: `[b, d]` embeddings; row i is the positive of `query` row i, the others negatives.
+        temperature: tau.
+        weights: `[b]` non-negative weight of each pair's term (e.g. a reaction's yield); a pair
+            of weight 0 contributes no gradient. `None`: all 1. Normalised by their sum.
+        symmetric: also score `key -> query` and average both directions.
+
+    Returns:
+        A scalar.
+    """
+    logits = F.normalize(query.float(), dim=1) @ F.normalize(key.float(), dim=1).T / temperature
+    target = torch.arange(len(query), device=query.device)
+    per_row = F.cross_entropy(logits, target, reduction="none")
+    if symmetric:
+        per_row = (per_row + F.cross_entropy(logits.T, target, reduction="none")) / 2
+    return _weighted_mean(per_row, weights)
+
+
+def soft_target_contrastive(
+    first: torch.Tensor, second: torch.Tensor, temperature: float = 1.0
+) -> torch.Tensor:
+    """Contrastive loss with soft targets (as in the ACML reference implementation).
+
+    logits = first · secondᵀ / τ; targets = softmax(τ · (first·firstᵀ + second·secondᵀ) / 2)
+    row-wise, so near-duplicate molecules are not pure negatives; cross-entropy over rows and
+    over columns, averaged. The embeddings are used as given (the reference does not L2-normalise
+    its projections).
+
+    Args:
+        first, second: `[b, d]` embeddings of the same molecules in two modalities.
+        temperature: τ.
+
+    Returns:
+        A scalar.
+    """
+    first, second = first.float(), second.float()
+    logits = first @ second.T / temperature
+    targets = F.softmax((first @ first.T + second @ second.T) / 2 * temperature, dim=-1)
+    rows = torch.sum(-targets * F.log_softmax(logits, dim=-1), dim=-1)
+    columns = torch.sum(-targets.T * F.log_softmax(logits.T, dim=-1), dim=-1)
+    return ((rows + columns) / 2).mean()
+
+
+def margin_triplet(
+    anchor: torch.Tensor,
+    positive: torch.Tensor,
+    negative: torch.Tensor,
+    margin: torch.Tensor | float,
+) -> torch.Tensor:
+    """Triplet loss on L2-normalised embeddings with a margin per triplet.
+
+    loss_i = max(0, ||a_i - p_i|| - ||a_i - n_i|| + margin_i), averaged.
+
+    Args:
+        anchor, positive, negative: `[b, d]` embeddings.
+        margin: `[b]` (e.g. growing with the anchor-negative dissimilarity) or one number.
+    """
+    a, p, n = (F.normalize(t.float(), dim=1) for t in (anchor, positive, negative))
+    gap = (a - p).norm(dim=1) - (a - n).norm(dim=1)
+    return torch.relu(gap + margin).mean()
+
+
+def tanimoto(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+    """Pairwise Tanimoto similarity `[n, m]` of bit or count fingerprints `[n, d]`, `[m, d]`.
+
+    For counts this is the generalised (min/max) form, sum(min(a, b)) / sum(max(a, b)); for 0/1
+    vectors it equals |a ∧ b| / |a ∨ b|. Computed as (S - L1) / (S + L1) with S = sum a + sum b
+    and L1 the pairwise L1 distance, so no `[n, m, d]` tensor is formed. Two empty fingerprints
+    have similarity 0 (as RDKit's TanimotoSimilarity).
+    """
+    a, b = first.float(), second.float()
+    total = a.sum(dim=1, keepdim=True) + b.sum(dim=1).unsqueeze(0)
+    l1 = torch.cdist(a, b, p=1)
+    union = total + l1
+    return torch.where(union > 0, (total - l1) / union.clamp_min(1e-12), torch.zeros_like(union))
+
+
+def _weighted_mean(values: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
+    if weights is None:
+        return values.mean()
+    weights = weights.to(values.dtype)
+    if (weights < 0).any():
+        raise ValueError("loss weights must be non-negative")
+    return (values * weights).sum() / weights.sum().clamp_min(1e-12)

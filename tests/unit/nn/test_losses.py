@@ -1,0 +1,76 @@
+"""The shared losses: each behaves as its definition says on cases with a known answer."""
+
+import pytest
+import torch
+from rdkit import Chem, DataStructs
+from rdkit.Chem import rdFingerprintGenerator
+
+from molbridge.nn.losses import info_nce, margin_triplet, soft_target_contrastive, tanimoto
+
+
+def test_info_nce_is_low_for_matched_pairs_and_high_for_shuffled() -> None:
+    torch.manual_seed(0)
+    z = torch.randn(32, 16)
+    assert info_nce(z, z, 0.1) < 0.05 < 1.0 < info_nce(z, z[torch.randperm(32)], 0.1)
+
+
+def test_info_nce_weight_zero_pairs_give_no_gradient() -> None:
+    torch.manual_seed(0)
+    query = torch.randn(8, 4, requires_grad=True)
+    key = torch.randn(8, 4)
+    weights = torch.tensor([1.0, 0.0, 2.0, 1.0, 0.0, 1.0, 1.0, 1.0])
+    # a pair of weight 0 still serves as a negative of the others; only its own term is gone
+    info_nce(query, key, weights=weights, symmetric=False).backward()
+    assert query.grad is not None
+    assert torch.count_nonzero(query.grad[1]) == 0 and torch.count_nonzero(query.grad[4]) == 0
+    assert torch.count_nonzero(query.grad[0]) > 0
+
+
+def test_soft_targets_become_one_hot_for_orthogonal_embeddings() -> None:
+    # orthogonal rows of a large norm: both self-similarity matrices are s^2 I, the soft
+    # targets are one-hot, and the loss is the plain symmetric cross-entropy on the identity
+    eye = torch.eye(6) * 10.0
+    loss = soft_target_contrastive(eye, eye, temperature=1.0)
+    assert loss == pytest.approx(0.0, abs=1e-6)
+    shuffled = soft_target_contrastive(eye, eye[torch.roll(torch.arange(6), 1)], temperature=1.0)
+    assert shuffled > 10.0
+
+
+def test_symmetric_info_nce_is_symmetric_in_its_two_sides() -> None:
+    torch.manual_seed(1)
+    a, b = torch.randn(8, 5), torch.randn(8, 5)
+    assert info_nce(a, b) == pytest.approx(float(info_nce(b, a)))
+
+
+def test_margin_triplet_grows_with_the_margin_and_vanishes_when_separated() -> None:
+    anchor = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    negative = -anchor
+    assert margin_triplet(anchor, anchor, negative, 0.5) == 0.0  # d(a,p)=0, d(a,n)=2
+    near = torch.tensor([[1.0, 0.1], [0.1, 1.0]])
+    small = margin_triplet(anchor, near, anchor, torch.tensor([0.1, 0.1]))
+    large = margin_triplet(anchor, near, anchor, torch.tensor([0.8, 0.8]))
+    assert 0 < small < large
+
+
+@pytest.mark.parametrize("counts", [False, True])
+def test_tanimoto_matches_rdkit(counts: bool) -> None:
+    smiles = ["CCO", "CCN", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "C"]
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=512)
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    if counts:
+        fps = [generator.GetCountFingerprint(m) for m in mols]
+        arrays = [generator.GetCountFingerprintAsNumPy(m) for m in mols]
+    else:
+        fps = [generator.GetFingerprint(m) for m in mols]
+        arrays = [generator.GetFingerprintAsNumPy(m) for m in mols]
+    ours = tanimoto(torch.tensor(arrays), torch.tensor(arrays))
+    for i in range(len(mols)):
+        for j in range(len(mols)):
+            assert float(ours[i, j]) == pytest.approx(
+                DataStructs.TanimotoSimilarity(fps[i], fps[j]), abs=1e-6
+            )
+
+
+def test_tanimoto_of_empty_fingerprints_is_zero() -> None:
+    empty = torch.zeros(2, 8)
+    assert torch.equal(tanimoto(empty, empty), torch.zeros(2, 2))
