@@ -380,9 +380,6 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
         raise ValueError("--jobs must be at least 1")
     if any(n < 1 for n in (options.epochs, *options.epochs_by_dataset.values())):
         raise ValueError("--epochs and --epochs-for must be at least 1")
-    for model, path in options.init.items():
-        if not Path(path).exists():
-            raise FileNotFoundError(f"--init {path} ({model}): no such file")
     # before any work: a bad --out fails now, and nothing the run did not write is deleted
     created = not out.exists()
     run = RunFolder.claim(out, "benchmark", resume=options.resume, overwrite=options.overwrite)
@@ -397,7 +394,10 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
             suite.select(list(options.epochs_by_dataset))
         except ValueError as err:
             raise ValueError(f"--epochs-for: {err}") from None
-    except ValueError:
+        for model, path in options.init.items():
+            if not Path(path).exists():
+                raise FileNotFoundError(f"--init {path} ({model}): no such file")
+    except (ValueError, FileNotFoundError):
         if created:  # the folder this call made holds nothing but what it just wrote
             shutil.rmtree(out, ignore_errors=True)
         raise
