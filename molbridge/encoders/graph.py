@@ -9,11 +9,9 @@ from typing import Any, cast
 import torch
 from torch import nn
 from torch.nn.utils import fuse_linear_bn_eval
-from torch_geometric.nn import global_add_pool, global_max_pool, global_mean_pool
 
 from molbridge.nn import CategoricalEmbedding, FastDropout, GINEConv, mlp
-
-_POOLS = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
+from molbridge.nn.readout import READOUTS, Readout
 
 
 @dataclass
@@ -26,7 +24,10 @@ class GraphEncoderConfig:
         num_layers: message-passing layers (Hu et al.: 5).
         hidden_dim: width of every layer (Hu et al.: 300).
         dropout: dropout after each layer (Hu et al. fine-tuning: 0.5).
-        pooling: graph readout, `mean`, `sum` or `max`.
+        pooling: graph readout, `mean`, `sum`, `max` or `attention` (learned queries).
+        pooling_queries: learned queries (prompts) of `attention`; the embedding is their
+            outputs concatenated, `hidden_dim * pooling_queries` wide.
+        pooling_heads: attention heads of `attention`.
     """
 
     atom_dims: tuple[int, ...] = field(default_factory=tuple)
@@ -35,12 +36,14 @@ class GraphEncoderConfig:
     hidden_dim: int = 300
     dropout: float = 0.5
     pooling: str = "mean"
+    pooling_queries: int = 1
+    pooling_heads: int = 4
 
     def __post_init__(self) -> None:
         self.atom_dims = tuple(int(d) for d in self.atom_dims)
         self.bond_dims = tuple(int(d) for d in self.bond_dims)
-        if self.pooling not in _POOLS:
-            raise ValueError(f"unknown pooling {self.pooling!r}; valid: {sorted(_POOLS)}")
+        if self.pooling not in READOUTS:
+            raise ValueError(f"unknown pooling {self.pooling!r}; valid: {', '.join(READOUTS)}")
         if self.num_layers < 1:
             raise ValueError("num_layers must be at least 1")
 
@@ -84,13 +87,13 @@ class GraphEncoder(nn.Module):
         )
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(config.num_layers))
         self.dropout = FastDropout(config.dropout)
-        self.pool = _POOLS[config.pooling]
+        self.readout = Readout(config.pooling, hidden, config.pooling_queries, config.pooling_heads)
         # dtype the node states are cast to after the atom embedding (set by `for_inference`)
         self.activation_dtype: torch.dtype | None = None
 
     @property
     def out_dim(self) -> int:
-        return self.config.hidden_dim
+        return self.readout.out_dim
 
     def node_embeddings(
         self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor
@@ -159,4 +162,4 @@ class GraphEncoder(nn.Module):
     ) -> torch.Tensor:
         """Graph embeddings `[num_graphs, out_dim]`."""
         h = self.node_embeddings(x, edge_index, edge_attr)
-        return self.pool(h, batch, size=num_graphs)
+        return self.readout(h, batch, num_graphs)

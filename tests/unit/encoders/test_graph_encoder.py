@@ -10,15 +10,25 @@ from molbridge.featurize import GraphFeaturizer
 F = GraphFeaturizer()
 
 
-@pytest.mark.parametrize("pooling", ["mean", "sum", "max"])
-def test_output_shape_and_out_dim(pooling: str) -> None:
-    encoder = GraphEncoder(GraphEncoderConfig(F.atom_dims, F.bond_dims, 3, 16, 0.0, pooling))
+@pytest.mark.parametrize(
+    ("pooling", "queries", "width"),
+    [("mean", 1, 16), ("sum", 1, 16), ("max", 1, 16), ("attention", 1, 16), ("attention", 3, 48)],
+)
+def test_output_shape_and_out_dim(pooling: str, queries: int, width: int) -> None:
+    config = GraphEncoderConfig(
+        F.atom_dims, F.bond_dims, 3, 16, 0.0, pooling, pooling_queries=queries
+    )
+    encoder = GraphEncoder(config)
     graphs = PackedGraphs.from_graphs(
         [F(parse_smiles(s)) for s in ["CCO", "[Na+]", "c1ccccc1"]], 9, 3
     )
     b = graphs.collate(np.arange(3))
     out = encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
-    assert out.shape == (3, encoder.out_dim) == (3, 16)
+    assert out.shape == (3, encoder.out_dim) == (3, width)
+    with torch.no_grad():
+        fast = encoder.eval().for_inference(torch.float32)
+        same = fast(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
+        assert torch.allclose(same, encoder(b.x, b.edge_index, b.edge_attr, b.batch, 3), atol=1e-5)
 
 
 def test_default_is_hu_et_al_size() -> None:
