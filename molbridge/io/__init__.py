@@ -1,5 +1,12 @@
 """Checkpoint bundles."""
 
-from molbridge.io.bundle import Bundle, CheckpointError, load_bundle, load_weights, save_bundle
+from molbridge.io.bundle import (
+    Bundle,
+    BundlePart,
+    CheckpointError,
+    load_bundle,
+    load_weights,
+    save_bundle,
+)
 
-__all__ = ["Bundle", "CheckpointError", "load_bundle", "load_weights", "save_bundle"]
+__all__ = ["Bundle", "BundlePart", "CheckpointError", "load_bundle", "load_weights", "save_bundle"]

@@ -20,7 +20,8 @@ from safetensors.torch import save_file
 from molbridge import __version__
 
 FORMAT = "molbridge-bundle"
-FORMAT_VERSION = 1
+# 2: bundles may carry `parts`; version 1 files (no parts) load as bundles without parts
+FORMAT_VERSION = 2
 KINDS = ("property-model", "encoder")
 
 
@@ -40,6 +41,9 @@ class Bundle:
         members: one state dict per ensemble member (one for a single model).
         extra: free-form JSON-able facts (training command, metrics, data source).
         version: the molbridge version that wrote it.
+        parts: further modules that travel with the encoder (prompt tokens, projection heads,
+            channel weights, a teacher), by name: each its `to_config()` and its weights.
+            `train --init` loads the ones a run asks for and drops the rest, saying so.
     """
 
     kind: str
@@ -49,6 +53,15 @@ class Bundle:
     members: list[dict[str, torch.Tensor]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     version: str = __version__
+    parts: dict[str, BundlePart] = field(default_factory=dict)
+
+
+@dataclass
+class BundlePart:
+    """A module carried in a bundle beside the encoder: its config and its weights."""
+
+    config: dict[str, Any]
+    state: dict[str, torch.Tensor]
 
 
 def save_bundle(bundle: Bundle, path: Path | str) -> Path:
@@ -64,6 +77,11 @@ def save_bundle(bundle: Bundle, path: Path | str) -> Path:
         for i, state in enumerate(bundle.members)
         for name, tensor in state.items()
     }
+    for part_name, part in bundle.parts.items():
+        if "/" in part_name or not part_name:
+            raise ValueError(f"a part name must be non-empty without '/', got {part_name!r}")
+        for name, tensor in part.state.items():
+            tensors[f"part/{part_name}/{name}"] = tensor.detach().to("cpu").contiguous()
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -75,6 +93,8 @@ def save_bundle(bundle: Bundle, path: Path | str) -> Path:
         "task": bundle.task,
         "extra": bundle.extra,
     }
+    if bundle.parts:
+        header["parts"] = {name: part.config for name, part in bundle.parts.items()}
     header["digest"] = _digest(header, tensors)
     tmp = path.with_name(f".{path.name}.tmp")
     save_file(tensors, str(tmp), metadata={"molbridge": json.dumps(header)})
@@ -86,7 +106,7 @@ def save_bundle(bundle: Bundle, path: Path | str) -> Path:
 MAX_HEADER_BYTES = 100_000_000
 
 
-_DESCRIBES_WEIGHTS = ("kind", "n_members", "featurizer", "encoder", "task")
+_DESCRIBES_WEIGHTS = ("kind", "n_members", "featurizer", "encoder", "task", "parts")
 
 
 def _digest(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str:
@@ -95,7 +115,7 @@ def _digest(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str:
     swapped for one of the same size, another encoder name) no longer matches. `extra` is free
     notes and left out."""
     digest = hashlib.sha256()
-    described = {key: header.get(key) for key in _DESCRIBES_WEIGHTS}
+    described = {key: header[key] for key in _DESCRIBES_WEIGHTS if key in header}
     digest.update(json.dumps(described, sort_keys=True).encode())
     for name in sorted(tensors):
         tensor = tensors[name].detach().to("cpu").contiguous()
@@ -173,7 +193,17 @@ def load_bundle(path: Path | str) -> Bundle:
     try:
         n_members = int(header["n_members"])
         members: list[dict[str, torch.Tensor]] = [{} for _ in range(n_members)]
+        part_configs = dict(header.get("parts", {}))
+        parts = {name: BundlePart(dict(config), {}) for name, config in part_configs.items()}
         for name, tensor in tensors.items():
+            if name.startswith("part/"):
+                _, part_name, key = name.split("/", 2)
+                if part_name not in parts:
+                    raise CheckpointError(
+                        f"{path} holds weights of an undeclared part {part_name!r}"
+                    )
+                parts[part_name].state[key] = tensor
+                continue
             member, _, key = name.partition("/")
             index = int(member.removeprefix("member"))
             if not 0 <= index < n_members:
@@ -195,6 +225,7 @@ def load_bundle(path: Path | str) -> Bundle:
             members=members,
             extra=dict(header.get("extra", {})),
             version=str(header.get("molbridge_version", "unknown")),
+            parts=parts,
         )
     except CheckpointError:
         raise

@@ -56,6 +56,7 @@ from molbridge.encoders import (
     SpectrumEncoder,
     SpectrumEncoderConfig,
 )
+from molbridge.encoders.registry import build_encoder
 from molbridge.featurize import (
     DescriptorFeaturizer,
     ECFPFeaturizer,
@@ -87,6 +88,8 @@ from molbridge.tasks.random_state import RandomStateCheckpoint
 log = logging.getLogger(__name__)
 
 MODALITIES = ("smiles", "image", "fingerprint", "descriptors", "spectrum")
+# the encoder registry's names of the unimodal encoders (build_encoder builds them)
+MODALITY_ENCODERS = ("smiles-transformer", "resnet", "fingerprint-mlp", "spectrum-cnn")
 
 # config names -> classes, resolved here at the config edge only (STYLE rule 4)
 FEATURIZERS: dict[str, Any] = {
@@ -95,12 +98,6 @@ FEATURIZERS: dict[str, Any] = {
     "ecfp": ECFPFeaturizer,
     "rdkit-descriptors": DescriptorFeaturizer,
     "nmr-spectrum": SpectrumFeaturizer,
-}
-ENCODERS: dict[str, tuple[Any, type[nn.Module]]] = {
-    "smiles-transformer": (SmilesEncoderConfig, SmilesEncoder),
-    "resnet": (ImageEncoderConfig, ImageEncoder),
-    "fingerprint-mlp": (FingerprintEncoderConfig, FingerprintEncoder),
-    "spectrum-cnn": (SpectrumEncoderConfig, SpectrumEncoder),
 }
 
 
@@ -373,19 +370,19 @@ def load_modality_encoder(path: Path | str) -> tuple[Any, nn.Module]:
     if bundle.kind != "encoder":
         raise CheckpointError(f"{path} is a {bundle.kind} bundle, not an encoder")
     name = bundle.encoder.get("name")
-    if name not in ENCODERS:
+    if name not in MODALITY_ENCODERS:
         hint = " (the graph encoder: use --init)" if name == "gin" else ""
         raise CheckpointError(
-            f"{path} holds encoder {name!r}{hint}; modality encoders: {', '.join(ENCODERS)}"
+            f"{path} holds encoder {name!r}{hint}; modality encoders: "
+            f"{', '.join(MODALITY_ENCODERS)}"
         )
     featurizer_name = bundle.featurizer.get("name")
     if featurizer_name not in FEATURIZERS:
         raise CheckpointError(
             f"{path} holds featurizer {featurizer_name!r}; known: {', '.join(FEATURIZERS)}"
         )
-    config_class, module_class = ENCODERS[name]
     try:
-        encoder = module_class(config_class.from_config(bundle.encoder))
+        encoder = build_encoder(bundle.encoder)
     except (TypeError, ValueError, KeyError) as err:
         raise CheckpointError(f"{path}: its encoder configuration is not valid: {err}") from err
     load_weights(encoder, bundle.members[0], str(path))

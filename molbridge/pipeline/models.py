@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
+from molbridge.encoders.registry import build_encoder
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import Bundle, CheckpointError, load_bundle, load_weights
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
+
+log = logging.getLogger(__name__)
 
 
 def encoder_state(task_state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -21,9 +27,14 @@ def encoder_state(task_state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
 
 
 def load_init_encoder(
-    path: Path | str, featurizer: GraphFeaturizer, dropout: float | None = None
-) -> GraphEncoder:
-    """A `GraphEncoder` with pre-trained weights from an `encoder` or `property-model` bundle.
+    path: Path | str,
+    featurizer: GraphFeaturizer,
+    dropout: float | None = None,
+    keep_parts: Iterable[str] = (),
+) -> tuple[GraphEncoder, dict[str, nn.Module]]:
+    """A `GraphEncoder` with pre-trained weights from an `encoder` or `property-model` bundle,
+    and the bundle's parts named in `keep_parts` (built, weights loaded); the other parts are
+    dropped, and logged as dropped.
 
     The bundle's featurizer must be the one used now, else its embeddings would mean other things.
     """
@@ -35,7 +46,40 @@ def load_init_encoder(
             f"{path} was trained with featurizer {bundle.featurizer}, "
             f"but this run uses {featurizer.to_config()}"
         )
-    return encoder_from_bundle(bundle, dropout, str(path))
+    encoder = encoder_from_bundle(bundle, dropout, str(path))
+    keep = list(keep_parts)
+    dropped = sorted(set(bundle.parts) - set(keep))
+    if dropped:
+        log.info("%s: parts %s are not used by this run and are dropped", path, dropped)
+    return encoder, load_parts(bundle, keep, str(path))
+
+
+def load_parts(bundle: Bundle, names: Iterable[str], source: str) -> dict[str, nn.Module]:
+    """The bundle's parts `names`, each rebuilt from its config with its weights.
+
+    Raises:
+        CheckpointError: a named part is not in the bundle, or does not match its weights.
+    """
+    modules: dict[str, nn.Module] = {}
+    for name in names:
+        if name not in bundle.parts:
+            raise CheckpointError(
+                f"{source} has no part {name!r}; its parts: {sorted(bundle.parts) or 'none'}"
+            )
+        part = bundle.parts[name]
+        module = _from_config(build_encoder, part.config, f"part {name!r}", source)
+        load_weights(module, part.state, f"{source} (part {name!r})")
+        modules[name] = module
+    return modules
+
+
+def init_encoder_config(path: Path | str) -> GraphEncoderConfig:
+    """The graph-encoder config of a bundle meant for `--init`, checked as `load_init_encoder`
+    checks it (a modality bundle or a damaged one is a `CheckpointError`)."""
+    bundle = load_bundle(path)
+    if bundle.kind not in ("encoder", "property-model"):
+        raise CheckpointError(f"{path} is a {bundle.kind!r} bundle, not a graph encoder")
+    return _graph_parts(bundle, str(path))[1]
 
 
 def _graph_parts(bundle: Bundle, source: str) -> tuple[GraphFeaturizer, GraphEncoderConfig]:
@@ -72,7 +116,7 @@ def encoder_from_bundle(
     _, config = _graph_parts(bundle, source)
     if dropout is not None:
         config.dropout = dropout
-    encoder = GraphEncoder(config)
+    encoder = graph_encoder(config)
     state = bundle.members[0]
     if bundle.kind == "property-model":
         state = encoder_state(state)
@@ -93,8 +137,15 @@ def build_property_models(
     task_config = _from_config(PropertyTaskConfig.from_config, bundle.task, "task", source)
     models = []
     for state in bundle.members:
-        task = PropertyTask(GraphEncoder(encoder_config), task_config)
+        task = PropertyTask(graph_encoder(encoder_config), task_config)
         load_weights(task, state, source)
         task.eval()
         models.append(task)
     return featurizer, models
+
+
+def graph_encoder(config: GraphEncoderConfig) -> GraphEncoder:
+    """The graph encoder of `config`, built through the one encoder registry."""
+    encoder = build_encoder(config.to_config())
+    assert isinstance(encoder, GraphEncoder)
+    return encoder

@@ -33,6 +33,7 @@ from molbridge.featurize import GraphFeaturizer
 from molbridge.io import Bundle, save_bundle
 from molbridge.io.outputs import RunFolder, check_resume_checkpoint
 from molbridge.pipeline.checks import check_settings
+from molbridge.pipeline.models import graph_encoder
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
     AttrMasking,
@@ -273,7 +274,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         config.hidden_dim,
         config.dropout,
     )
-    encoder = GraphEncoder(encoder_config)
+    encoder = graph_encoder(encoder_config)
     task = build_strategy(config.strategy, encoder, config)
     data = _CorpusData(corpus, config.batch_size, config.seed)
     every_steps = ModelCheckpoint(

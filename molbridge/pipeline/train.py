@@ -32,13 +32,13 @@ from molbridge.data.registry import DatasetSpec, get_dataset
 from molbridge.data.sampling import epoch_shuffler
 from molbridge.data.splits import make_split
 from molbridge.data.table import MoleculeTable, load_table, write_skipped
-from molbridge.encoders import GraphEncoder, GraphEncoderConfig
+from molbridge.encoders import GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io import Bundle, load_bundle, save_bundle
+from molbridge.io import Bundle, save_bundle
 from molbridge.io.outputs import RunFolder, check_resume_checkpoint, write_csv
 from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.pipeline.checks import check_settings
-from molbridge.pipeline.models import load_init_encoder
+from molbridge.pipeline.models import graph_encoder, init_encoder_config, load_init_encoder
 from molbridge.pipeline.predict import predict_packed
 from molbridge.report.curves import plot_learning_curves
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
@@ -370,9 +370,9 @@ def _fit_member(
     seed = config.seed + member
     L.seed_everything(seed, workers=True, verbose=False)
     if config.init:
-        encoder = load_init_encoder(config.init, featurizer, dropout=config.dropout)
+        encoder, _ = load_init_encoder(config.init, featurizer, dropout=config.dropout)
     else:
-        encoder = GraphEncoder(encoder_config)
+        encoder = graph_encoder(encoder_config)
     task = PropertyTask(encoder, task_config)
     higher = get_metric(task_config.metric)[1]
     checkpoint = ModelCheckpoint(
@@ -502,7 +502,7 @@ def train(config: TrainConfig) -> TrainResult:
 
     models = []
     for state in states:
-        model = PropertyTask(GraphEncoder(encoder_config), task_config)
+        model = PropertyTask(graph_encoder(encoder_config), task_config)
         model.load_state_dict(state)
         model.eval()
         models.append(model)
@@ -579,7 +579,7 @@ def _encoder_config_of(config: TrainConfig, featurizer: GraphFeaturizer) -> Grap
     """The encoder's configuration: the pre-trained bundle's (with this run's dropout), else
     built from the run's flags."""
     if config.init:
-        encoder = GraphEncoderConfig.from_config(load_bundle(config.init).encoder)
+        encoder = init_encoder_config(config.init)
         encoder.dropout = config.dropout
         return encoder
     return GraphEncoderConfig(

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from molbridge.tasks.finite import check_finite_loss
+from molbridge.tasks.policy import adam, freeze, param_groups
 
 
 def batch_size(batch: Any) -> int:
@@ -31,19 +32,35 @@ class PretrainTask(L.LightningModule):
     implements `loss(batch) -> (loss, {name: value})`; this class runs the step, logs, keeps a
     loss history (one row per `log_every` steps, saved in checkpoints) and builds the optimiser.
 
+    Frozen modules (e.g. another modality's pre-trained encoder) live under `self.frozen`: no
+    gradients, always in eval mode, left out of the optimiser and of every checkpoint (they
+    never change, and are rebuilt from their own bundle on a resume).
+
     Args:
         encoder: the graph encoder being pre-trained (`encoder.ckpt` holds its weights).
         lr: Adam learning rate (Hu et al. pre-training: 1e-3).
         log_every: steps averaged into one history row.
+        frozen: modules used but never trained, by name.
+        lr_by_module: learning rates of named submodules (`encoder`, `heads.graph`, ...) that
+            differ from `lr`.
     """
 
     config: Any  # each strategy's own configuration dataclass (it has `to_config()`)
 
-    def __init__(self, encoder: nn.Module, lr: float = 1e-3, log_every: int = 50) -> None:
+    def __init__(
+        self,
+        encoder: nn.Module,
+        lr: float = 1e-3,
+        log_every: int = 50,
+        frozen: dict[str, nn.Module] | None = None,
+        lr_by_module: dict[str, float] | None = None,
+    ) -> None:
         super().__init__()
         self.encoder = encoder
         self.lr = lr
         self.log_every = log_every
+        self.frozen = nn.ModuleDict({k: freeze(m) for k, m in (frozen or {}).items()})
+        self.lr_by_module = dict(lr_by_module or {})
         self.history: list[dict[str, float]] = []
         self._window: list[dict[str, float]] = []
 
@@ -76,7 +93,31 @@ class PretrainTask(L.LightningModule):
         self._flush()
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.parameters(), lr=self.lr, fused=True)
+        return adam(param_groups(self, self.lr, self.lr_by_module))
+
+    def train(self, mode: bool = True) -> PretrainTask:
+        super().train(mode)
+        self.frozen.eval()
+        return self
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        # Lightning restores module modes by setting `.training` on every submodule directly
+        # (after validation, on a resume), which bypasses `train()`: frozen is put back here
+        self.frozen.eval()
+
+    def state_dict(self, *args: Any, **kwargs: Any) -> Any:
+        """The trainable side only: frozen modules are not saved."""
+        state = super().state_dict(*args, **kwargs)
+        frozen = kwargs.get("prefix", "") + "frozen."
+        for key in [k for k in state if k.startswith(frozen)]:
+            del state[key]
+        return state
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
+        """Load a checkpoint's trainable side; the frozen modules keep their own weights."""
+        full = dict(state_dict)
+        full.update({f"frozen.{k}": v for k, v in self.frozen.state_dict().items()})
+        return super().load_state_dict(full, strict=strict, assign=assign)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["molbridge_history"] = self.history

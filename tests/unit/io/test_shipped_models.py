@@ -21,7 +21,7 @@ def test_each_shipped_encoder_loads_for_init_and_has_a_card(path: Path) -> None:
     bundle = load_bundle(path)
     assert bundle.kind == "encoder" and bundle.encoder["name"] == "gin"
     assert bundle.extra["pretraining"]["corpus_molecules"] > 0
-    encoder = load_init_encoder(path, GraphFeaturizer())
+    encoder, _ = load_init_encoder(path, GraphFeaturizer())
     assert encoder.out_dim == 300
     card = (path.parent / "README.md").read_text()
     for fact in ("Corpus", "Training", "Command", "Measured effect"):
