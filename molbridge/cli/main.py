@@ -87,6 +87,12 @@ def _setup_logging(verbose: bool) -> None:
     warnings.filterwarnings("ignore", ".*IterableDataset. has .__len__. defined.*")
 
 
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether option `name` was typed on the command line (not left at its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
 def _fail(err: Exception) -> None:
     console.print(f"[bold red]error:[/] {err}")
     raise typer.Exit(code=2)
@@ -267,12 +273,22 @@ def embed(
 
 @app.command()
 def pretrain(
-    strategy: str = typer.Option(
-        ...,
+    ctx: typer.Context,
+    strategy: str | None = typer.Option(
+        None,
         help="attr-masking | context-pred (reaction-distill, acml, image-graph, "
-        "multichannel: planned)",
+        "multichannel: planned); required here or in --config.",
     ),
-    out: Path = typer.Option(..., help="Output folder: encoder.ckpt, loss curve, checkpoints."),
+    out: Path | None = typer.Option(
+        None, help="Output folder: encoder.ckpt, loss curve, checkpoints; here or in --config."
+    ),
+    config_file: Path | None = typer.Option(
+        None,
+        "--config",
+        help="YAML file of settings: any option here by its name with underscores, plus the "
+        "strategy's `options:` and its input checkpoints `inputs:`; flags given on the command "
+        "line win. A run's config.yaml reads back as one.",
+    ),
     corpus: str = typer.Option("moses", help="moses, or a CSV / .smi file of SMILES."),
     smiles_column: str | None = typer.Option(
         None, help="SMILES column of a CSV corpus [default: smiles]."
@@ -301,27 +317,35 @@ def pretrain(
     from molbridge.pipeline.pretrain import PretrainConfig
     from molbridge.pipeline.pretrain import pretrain as run_pretrain
 
+    settings = {
+        "strategy": strategy,
+        "out": None if out is None else str(out),
+        "corpus": corpus,
+        "smiles_column": smiles_column,
+        "max_molecules": max_molecules,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "seed": seed,
+        "precision": precision.value,
+        "devices": devices,
+        "num_nodes": num_nodes,
+        "checkpoint_every": checkpoint_every,
+        "shard_size": shard_size,
+        "featurize_workers": featurize_workers,
+        "resume": resume,
+        "overwrite": overwrite,
+        "progress": progress,
+    }
     try:
-        config = PretrainConfig(
-            strategy=strategy,
-            out=str(out),
-            corpus=corpus,
-            smiles_column=smiles_column,
-            max_molecules=max_molecules,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            seed=seed,
-            precision=precision.value,
-            devices=devices,
-            num_nodes=num_nodes,
-            checkpoint_every=checkpoint_every,
-            shard_size=shard_size,
-            featurize_workers=featurize_workers,
-            resume=resume,
-            overwrite=overwrite,
-            progress=progress,
-        )
+        if config_file is not None:
+            given = {k: v for k, v in settings.items() if _given(ctx, k)}
+            config = PretrainConfig.from_yaml(config_file, **given)
+        else:
+            missing = [f"--{k}" for k in ("strategy", "out") if settings[k] is None]
+            if missing:
+                raise ValueError(f"{' and '.join(missing)} must be given (or --config FILE)")
+            config = PretrainConfig(**settings)  # type: ignore[arg-type]
         result = run_pretrain(config)
     except (CheckpointError, OSError, ValueError, NotImplementedError) as err:
         _fail(err)

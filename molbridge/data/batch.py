@@ -19,6 +19,8 @@ class GraphBatch:
         batch: `[n_atoms]` int64 graph index of each atom.
         num_graphs: number of graphs.
         y: `[num_graphs, n_tasks]` float32 targets (NaN where missing), or `None`.
+        ids: `[num_graphs]` int64 stable molecule ids (a corpus's input row), or `None`: the key
+            by which other views of the same molecules are joined to the batch.
     """
 
     x: torch.Tensor
@@ -27,6 +29,7 @@ class GraphBatch:
     batch: torch.Tensor
     num_graphs: int
     y: torch.Tensor | None = None
+    ids: torch.Tensor | None = None
 
     def to(self, device: torch.device | str) -> GraphBatch:
         return GraphBatch(
@@ -36,4 +39,79 @@ class GraphBatch:
             self.batch.to(device),
             self.num_graphs,
             None if self.y is None else self.y.to(device),
+            None if self.ids is None else self.ids.to(device),
+        )
+
+
+@dataclass
+class MultiViewBatch:
+    """Several views of the same molecules: the graph batch, and per named view its rows for
+    these molecules (joined by id) with a mask of the molecules that have that view.
+
+    Attributes:
+        graph: the molecules' graphs (`graph.ids` holds their ids).
+        views: view name -> `[num_graphs, ...]` tensor (rows of absent molecules are zeros).
+        present: view name -> `[num_graphs]` bool, True where the molecule has the view (most
+            molecules have no spectrum); a strategy leaves absent rows out of that view's loss.
+    """
+
+    graph: GraphBatch
+    views: dict[str, torch.Tensor]
+    present: dict[str, torch.Tensor]
+
+    @property
+    def num_graphs(self) -> int:
+        return self.graph.num_graphs
+
+    @property
+    def ids(self) -> torch.Tensor | None:
+        return self.graph.ids
+
+    def to(self, device: torch.device | str) -> MultiViewBatch:
+        return MultiViewBatch(
+            self.graph.to(device),
+            {k: v.to(device) for k, v in self.views.items()},
+            {k: v.to(device) for k, v in self.present.items()},
+        )
+
+
+@dataclass
+class ReactionBatch:
+    """A batch of reactions: one `GraphBatch` per side, aligned (graph `i` of each side is
+    reaction `i`).
+
+    Attributes:
+        reactants: `num_graphs` = batch size; each graph is one reaction's merged reactants.
+        products: the same reactions' merged products.
+        agents: the agents' graphs, or `None` when the featurizer merged them into `reactants`.
+        y: `[batch, n_tasks]` float32 targets (e.g. yields), or `None`.
+        label: `[batch]` int64 reaction class, -1 where unknown, or `None`.
+        yield_frac: `[batch]` float32 yield in [0, 1], NaN where unknown, or `None`.
+        ids: `[batch]` int64 reaction ids in their stream, or `None`.
+    """
+
+    reactants: GraphBatch
+    products: GraphBatch
+    agents: GraphBatch | None = None
+    y: torch.Tensor | None = None
+    label: torch.Tensor | None = None
+    yield_frac: torch.Tensor | None = None
+    ids: torch.Tensor | None = None
+
+    @property
+    def num_graphs(self) -> int:
+        return self.reactants.num_graphs
+
+    def to(self, device: torch.device | str) -> ReactionBatch:
+        def move(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.to(device)
+
+        return ReactionBatch(
+            self.reactants.to(device),
+            self.products.to(device),
+            None if self.agents is None else self.agents.to(device),
+            move(self.y),
+            move(self.label),
+            move(self.yield_frac),
+            move(self.ids),
         )

@@ -33,9 +33,11 @@ from rich.progress import Progress, TaskID
 from torch.utils.data import IterableDataset, get_worker_info
 
 from molbridge import __version__
+from molbridge.data.batch import MultiViewBatch
 from molbridge.data.packed import GraphBatch, PackedGraphs
 from molbridge.data.registry import file_sha256
 from molbridge.data.table import default_cache_dir, featurize_smiles
+from molbridge.data.views import ViewJoin
 from molbridge.featurize.graph import GraphFeaturizer
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,23 @@ class CorpusShards:
     def shard(self, i: int) -> PackedGraphs:
         """Shard `i`, memory-mapped (nothing is read until a batch touches it)."""
         return PackedGraphs.load(self.root / f"shard_{i:05d}", mmap=True)
+
+    def shard_ids(self, i: int) -> np.ndarray:
+        """`[count]` molecule ids of shard `i`: each graph's row in the corpus input, stable for
+        a corpus (other views of the molecules are keyed by it)."""
+        return np.load(self.root / f"shard_{i:05d}" / "rows.npy", mmap_mode="r")
+
+    def smiles_chunks(self, chunk_size: int = 100_000) -> Iterator[tuple[np.ndarray, list[str]]]:
+        """`(ids, smiles)` of every input row, in order (invalid rows included: their ids have
+        no graph), re-read from the corpus file."""
+        meta = json.loads((self.root / "meta.json").read_text())
+        chunks = _read_chunks(
+            Path(meta["source"]), meta.get("smiles_column"), chunk_size, self.n_inputs
+        )
+        start = 0
+        for chunk in chunks:
+            yield np.arange(start, start + len(chunk)), chunk
+            start += len(chunk)
 
 
 def _corpus_key(
@@ -264,6 +283,7 @@ def build_corpus(
         "featurizer": config,
         "molbridge": __version__,
         "shard_size": shard_size,
+        "smiles_column": smiles_column,
     }
     meta_path.write_text(json.dumps(meta))
     return CorpusShards(entry, tuple(counts), config, n_inputs)
@@ -285,8 +305,10 @@ class ShardStream(IterableDataset):
         seed: int = 0,
         rank: int = 0,
         world_size: int = 1,
+        views: ViewJoin | None = None,
     ) -> None:
         super().__init__()
+        self.views = views
         if world_size > len(corpus.counts):
             raise ValueError(
                 f"{world_size} ranks need at least as many shards; the corpus has "
@@ -317,7 +339,7 @@ class ShardStream(IterableDataset):
         order = rng.permutation(len(self.corpus.counts))
         return [int(i) for i in order[self.rank :: self.world_size]]
 
-    def __iter__(self) -> Iterator[GraphBatch]:
+    def __iter__(self) -> Iterator[GraphBatch | MultiViewBatch]:
         rng = np.random.default_rng([self.seed, self.epoch])
         shards = self._my_shards(rng)
         steps = self.steps_per_epoch
@@ -330,13 +352,15 @@ class ShardStream(IterableDataset):
             for shard_id in shards:
                 graphs = self.corpus.shard(shard_id)
                 order = rng.permutation(len(graphs))
+                ids = self.corpus.shard_ids(shard_id)
                 for start in range(0, len(order) - self.batch_size + 1, self.batch_size):
                     if produced >= steps:
                         return
                     if produced >= skip and produced % n_workers == worker_id:
-                        yield graphs.collate(order[start : start + self.batch_size])
+                        batch = graphs.collate(order[start : start + self.batch_size], ids=ids)
+                        yield batch if self.views is None else self.views.join(batch)
                     produced += 1
-                del graphs  # unmap before the next shard
+                del graphs, ids  # unmap before the next shard
             if produced == before:
                 raise ValueError(
                     f"batch size {self.batch_size} is larger than every shard of rank {self.rank}"

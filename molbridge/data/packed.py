@@ -77,9 +77,13 @@ class PackedGraphs:
         )
 
     def collate(
-        self, indices: Sequence[int] | np.ndarray, y: np.ndarray | None = None
+        self,
+        indices: Sequence[int] | np.ndarray,
+        y: np.ndarray | None = None,
+        ids: np.ndarray | None = None,
     ) -> GraphBatch:
-        """Batch the molecules at `indices` (in that order), with their rows of `y` if given."""
+        """Batch the molecules at `indices` (in that order), with their rows of `y` and their
+        molecule ids (`ids[i]` is molecule `i`'s) if given."""
         idx = np.asarray(indices, dtype=np.int64)
         atom_start, atom_count = self.atom_ptr[idx], np.diff(self.atom_ptr)[idx]
         edge_start, edge_count = self.edge_ptr[idx], np.diff(self.edge_ptr)[idx]
@@ -95,6 +99,7 @@ class PackedGraphs:
             batch=torch.from_numpy(np.repeat(np.arange(len(idx)), atom_count)),
             num_graphs=len(idx),
             y=None if y is None else torch.from_numpy(np.ascontiguousarray(y[idx], np.float32)),
+            ids=None if ids is None else torch.from_numpy(np.asarray(ids[idx], np.int64)),
         )
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> PackedGraphs:

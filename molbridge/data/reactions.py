@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from molbridge.data.packed import GraphBatch, PackedGraphs
+from molbridge.data.batch import ReactionBatch
+from molbridge.data.packed import PackedGraphs
 from molbridge.data.registry import BUNDLED_DIR, DataIntegrityError, verified_path
 from molbridge.featurize.reaction import ReactionFeaturizer, ReactionGraphs, merge_graphs
 
@@ -164,36 +165,6 @@ def _ordering(name: str, sheet: str) -> np.ndarray:
 
 
 # -- packing for batches -------------------------------------------------------------------
-
-
-@dataclass
-class ReactionBatch:
-    """A batch of reactions: one `GraphBatch` per side, aligned (graph `i` of each side is
-    reaction `i`).
-
-    Attributes:
-        reactants: `num_graphs` = batch size; each graph is one reaction's merged reactants.
-        products: the same reactions' merged products.
-        agents: the agents' graphs, or `None` when the featurizer merged them into `reactants`.
-        y: `[batch, n_tasks]` float32 targets (e.g. yields), or `None`.
-    """
-
-    reactants: GraphBatch
-    products: GraphBatch
-    agents: GraphBatch | None = None
-    y: torch.Tensor | None = None
-
-    @property
-    def num_graphs(self) -> int:
-        return self.reactants.num_graphs
-
-    def to(self, device: torch.device | str) -> ReactionBatch:
-        return ReactionBatch(
-            self.reactants.to(device),
-            self.products.to(device),
-            None if self.agents is None else self.agents.to(device),
-            None if self.y is None else self.y.to(device),
-        )
 
 
 @dataclass

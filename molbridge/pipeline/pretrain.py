@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,28 +27,24 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_only
 
 from molbridge import __version__
-from molbridge.data.corpus import CorpusShards, ShardStream, build_corpus
-from molbridge.encoders import GraphEncoder, GraphEncoderConfig
+from molbridge.data.corpus import build_corpus
+from molbridge.encoders import GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io import Bundle, save_bundle
+from molbridge.io import Bundle, BundlePart, save_bundle
 from molbridge.io.outputs import RunFolder, check_resume_checkpoint
+from molbridge.pipeline import graph_strategies  # noqa: F401  (registers attr-masking, context-pred)
 from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.models import graph_encoder
+from molbridge.pipeline.strategy import StrategyInputs, get_strategy
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
-    AttrMasking,
-    AttrMaskingConfig,
-    ContextPred,
-    ContextPredConfig,
     PretrainTask,
 )
 from molbridge.tasks.random_state import RandomStateCheckpoint
 
 log = logging.getLogger(__name__)
 
-STRATEGIES = ("attr-masking", "context-pred")
 ONEDNN_CACHE_CAPACITY = 16
-PLANNED = ("reaction-distill", "acml", "image-graph", "multichannel")
 
 
 @dataclass
@@ -81,6 +77,33 @@ class PretrainConfig:
     overwrite: bool = False
     progress: bool = True
     fast_dev_run: bool = False
+    options: dict[str, Any] = field(default_factory=dict)  # the strategy's own options
+    inputs: dict[str, str] = field(default_factory=dict)  # input checkpoints by name
+
+    @classmethod
+    def from_yaml(cls, path: Path | str, **overrides: Any) -> PretrainConfig:
+        """A config from a YAML file (any field above, `options:` and `inputs:` mappings),
+        `overrides` winning; a resolved `config.yaml` of an earlier run reads back too.
+
+        Raises:
+            ValueError: not a mapping, or an unknown key (the valid ones are listed).
+        """
+        loaded = yaml.safe_load(Path(path).read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path}: a pretrain config is a YAML mapping of settings")
+        loaded = {k: v for k, v in loaded.items() if k not in _WRITTEN_BACK_ONLY}
+        fields = set(cls.__dataclass_fields__)
+        unknown = sorted(set(loaded) - fields)
+        if unknown:
+            raise ValueError(f"{path}: unknown settings {unknown}; valid: {sorted(fields)}")
+        for key in ("options", "inputs"):
+            if not isinstance(loaded.get(key, {}), dict):
+                raise ValueError(f"{path}: {key} must be a mapping")
+        settings = {**loaded, **overrides}
+        missing = [k for k in ("strategy", "out") if not settings.get(k)]
+        if missing:
+            raise ValueError(f"{path}: {' and '.join(missing)} must be given (file or flags)")
+        return cls(**settings)
 
     def __post_init__(self) -> None:
         check_settings(
@@ -103,6 +126,9 @@ class PretrainConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
 
+# keys a run adds to its resolved config.yaml (read back by `from_yaml`, not settings)
+_WRITTEN_BACK_ONLY = ("corpus_path", "strategy_config", "molbridge_version")
+
 # what a run writes in its folder besides one `rank<r>_weights.sha256` per process
 OUTPUTS = (
     "encoder.ckpt",
@@ -121,64 +147,15 @@ class PretrainResult:
     summary: dict[str, Any]
 
 
-def check_strategy(name: str) -> None:
-    """Refuse an unknown strategy name (and say which are planned but not built yet)."""
-    if name in PLANNED:
-        raise NotImplementedError(f"strategy {name!r} is planned but not built yet")
-    if name not in STRATEGIES:
-        raise ValueError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}")
-
-
-def build_strategy(name: str, encoder: GraphEncoder, config: PretrainConfig) -> PretrainTask:
-    """The named strategy's task around `encoder` (strings become classes here only)."""
-    check_strategy(name)
-    if name == "attr-masking":
-        return AttrMasking(encoder, AttrMaskingConfig(lr=config.lr))
-    if name == "context-pred":
-        context_config = ContextPredConfig(lr=config.lr)
-        context = GraphEncoder(
-            GraphEncoderConfig(
-                encoder.config.atom_dims,
-                encoder.config.bond_dims,
-                num_layers=context_config.r2 - context_config.r1,
-                hidden_dim=encoder.config.hidden_dim,
-                dropout=encoder.config.dropout,
-            )
-        )
-        return ContextPred(encoder, context, context_config)
-    raise AssertionError(name)
-
-
-class _CorpusData(L.LightningDataModule):
-    """The corpus stream for this rank (known only once the trainer has set up DDP)."""
-
-    def __init__(self, corpus: CorpusShards, batch_size: int, seed: int) -> None:
-        super().__init__()
-        self.corpus, self.batch_size, self.seed = corpus, batch_size, seed
-        self.stream: ShardStream | None = None
-
-    def train_dataloader(self) -> torch.utils.data.DataLoader:
-        if self.trainer is None:
-            raise RuntimeError("the corpus loader needs the Trainer it is attached to")
-        self.stream = ShardStream(
-            self.corpus,
-            self.batch_size,
-            self.seed,
-            rank=self.trainer.global_rank,
-            world_size=self.trainer.world_size,
-        )
-        return torch.utils.data.DataLoader(self.stream, batch_size=None)
-
-
 class _EpochSeed(L.Callback):
-    """Tell the stream which epoch starts, so each epoch has its own order; on a resume, also
-    where in that epoch (Lightning restarts mid-epoch without `on_train_epoch_start`)."""
+    """Tell a corpus stream which epoch starts, so each epoch has its own order; on a resume,
+    also where in that epoch (Lightning restarts mid-epoch without `on_train_epoch_start`)."""
 
-    def __init__(self, data: _CorpusData) -> None:
+    def __init__(self, data: L.LightningDataModule) -> None:
         self.data = data
 
     def _position(self, trainer: L.Trainer) -> None:
-        stream = self.data.stream
+        stream = getattr(self.data, "stream", None)
         if stream is not None:
             stream.set_epoch(trainer.current_epoch)
             # batches this epoch already trained on (one step each), skipped on a resume so the
@@ -241,7 +218,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
     # (docs/results/pretraining.md). Read once, at the first bf16 product of the process; a
     # value the user set wins.
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(ONEDNN_CACHE_CAPACITY))
-    check_strategy(config.strategy)
+    builder = get_strategy(config.strategy)
     # DDP starts this function again in each further process: only the first owns the folder
     run = RunFolder.claim(
         config.out,
@@ -275,8 +252,12 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         config.dropout,
     )
     encoder = graph_encoder(encoder_config)
-    task = build_strategy(config.strategy, encoder, config)
-    data = _CorpusData(corpus, config.batch_size, config.seed)
+    strategy = builder(
+        StrategyInputs(
+            config, dict(config.options), dict(config.inputs), encoder, featurizer, corpus
+        )
+    )
+    task, data = strategy.task, strategy.data
     every_steps = ModelCheckpoint(
         dirpath=out / "checkpoints",
         filename="step{step}",
@@ -356,17 +337,31 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
                 encoder=encoder_config.to_config(),
                 members=[{k: v.detach().contiguous() for k, v in encoder.state_dict().items()}],
                 extra={"pretraining": summary, "strategy": task_config(task)},
+                parts={name: _part(name, module) for name, module in strategy.parts.items()},
             ),
             encoder_path,
         )
-        (out / "config.yaml").write_text(
-            yaml.safe_dump(asdict(config) | {"corpus_path": str(corpus.root)}, sort_keys=False)
-        )
+        resolved = asdict(config) | {
+            "corpus_path": str(corpus.root),
+            "strategy_config": task_config(task),
+            "molbridge_version": __version__,
+        }
+        (out / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
         (out / "history.json").write_text(json.dumps(task.history, indent=1))
         (out / "summary.json").write_text(json.dumps(summary, indent=1))
         if task.history:
             plot_pretraining_curve(task.history, out / "loss_curve.png", config.strategy)
     return PretrainResult(encoder_path, task.history, summary)
+
+
+def _part(name: str, module: torch.nn.Module) -> BundlePart:
+    """A strategy's extra module as a bundle part: its config (it must have one, so that
+    `build_encoder` can rebuild it) and its weights."""
+    config = getattr(module, "config", None)
+    if config is None or not hasattr(config, "to_config"):
+        raise TypeError(f"part {name!r} ({type(module).__name__}) has no config.to_config()")
+    state = {k: v.detach().contiguous() for k, v in module.state_dict().items()}
+    return BundlePart(config.to_config(), state)
 
 
 def task_config(task: PretrainTask) -> dict[str, Any]:

@@ -1,0 +1,134 @@
+"""Views of a sharded corpus, each computed once and kept under the corpus's cache entry
+(`<corpus>/views/<name>-<digest>/`): SMILES, fingerprints, a frozen encoder's embeddings, and
+depictions rendered on demand. See `molbridge.data.views` for the storage."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from molbridge.chem import parse_many
+from molbridge.data.corpus import CorpusShards
+from molbridge.data.views import RenderedView, StoredView, build_view, view_key
+from molbridge.featurize import ECFPFeaturizer, ImageFeaturizer
+
+log = logging.getLogger(__name__)
+
+
+def _view_root(corpus: CorpusShards, name: str, config: dict[str, Any]) -> Path:
+    return corpus.root / "views" / view_key(name, config)
+
+
+def _valid_ids(corpus: CorpusShards) -> np.ndarray:
+    """`[n_inputs]` bool: True for ids that have a graph."""
+    valid = np.zeros(corpus.n_inputs, dtype=bool)
+    for i in range(len(corpus.counts)):
+        valid[corpus.shard_ids(i)] = True
+    return valid
+
+
+def smiles_view(corpus: CorpusShards, chunk_size: int = 100_000) -> StoredView:
+    """Each molecule's input SMILES as fixed-width bytes (present where the molecule is valid)."""
+    config = {"kind": "smiles"}
+    root = _view_root(corpus, "smiles", config)
+    if (root / "meta.json").exists():
+        return StoredView.open(root)
+    width = max(
+        (len(s.encode()) for _, chunk in corpus.smiles_chunks(chunk_size) for s in chunk),
+        default=1,
+    )
+    valid = _valid_ids(corpus)
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for ids, smiles in corpus.smiles_chunks(chunk_size):
+            yield ids, np.array([s.encode() for s in smiles], dtype=f"S{width}"), valid[ids]
+
+    return build_view(root, corpus.n_inputs, (), f"S{width}", chunks(), config)
+
+
+def fingerprint_view(
+    corpus: CorpusShards, featurizer: ECFPFeaturizer, chunk_size: int = 50_000
+) -> StoredView:
+    """ECFP bits (or counts) of each valid molecule; bits are stored packed."""
+    config = {"kind": "fingerprint", "featurizer": featurizer.to_config()}
+    root = _view_root(corpus, "fingerprint", config)
+    if (root / "meta.json").exists():
+        return StoredView.open(root)
+    bits = not featurizer.counts
+    width = (featurizer.n_bits + 7) // 8 if bits else featurizer.n_bits
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for ids, smiles in corpus.smiles_chunks(chunk_size):
+            rows = np.zeros((len(ids), width), dtype=np.uint8)
+            ok = np.zeros(len(ids), dtype=bool)
+            parsed = [(row, mol) for row, mol, _ in parse_many(smiles) if mol is not None]
+            if parsed:
+                values = featurizer.many_mols([mol for _, mol in parsed])
+                at = np.array([row for row, _ in parsed])
+                if bits:
+                    rows[at] = np.packbits(values.astype(np.uint8), axis=1)
+                else:
+                    rows[at] = values  # counts, saturated at 255 by the featurizer
+                ok[at] = True
+            yield ids, rows, ok
+
+    meta = {**config, "packed_bits": featurizer.n_bits if bits else 0}
+    return build_view(root, corpus.n_inputs, (width,), np.uint8, chunks(), meta)
+
+
+def embedding_view(
+    corpus: CorpusShards,
+    encoder: torch.nn.Module,
+    encoder_config: dict[str, Any],
+    name: str = "embedding",
+    batch_size: int = 512,
+    dtype: Any = np.float16,
+) -> StoredView:
+    """A frozen graph encoder's pooled embedding of each valid molecule, computed once.
+
+    `encoder` maps a graph batch's tensors to `[b, out_dim]` (a `GraphEncoder`, or its inference
+    copy); `encoder_config` (its config and, e.g., its bundle's digest) names the view, so
+    another encoder gets its own.
+    """
+    config = {"kind": "embedding", "encoder": encoder_config}
+    root = _view_root(corpus, name, config)
+    if (root / "meta.json").exists():
+        return StoredView.open(root)
+    out_dim = int(encoder.out_dim)  # type: ignore[arg-type]
+    was_training = encoder.training
+    encoder.eval()
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        with torch.inference_mode():
+            for i in range(len(corpus.counts)):
+                graphs, ids = corpus.shard(i), np.asarray(corpus.shard_ids(i))
+                for start in range(0, len(graphs), batch_size):
+                    index = np.arange(start, min(start + batch_size, len(graphs)))
+                    b = graphs.collate(index)
+                    rows = encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
+                    yield ids[index], rows.float().numpy().astype(dtype), np.ones(len(index), bool)
+
+    try:
+        return build_view(root, corpus.n_inputs, (out_dim,), dtype, chunks(), config)
+    finally:
+        encoder.train(was_training)
+
+
+def image_view(
+    corpus: CorpusShards, featurizer: ImageFeaturizer, cache_size: int = 4096
+) -> RenderedView:
+    """Depictions drawn on demand from the SMILES view, `cache_size` kept."""
+    smiles = smiles_view(corpus)
+
+    def render(text: str) -> tuple[np.ndarray, bool]:
+        for _, mol, _ in parse_many([text]):
+            if mol is not None:
+                return featurizer(mol), True
+        return np.zeros(featurizer.shape, np.uint8), False
+
+    return RenderedView(smiles, render, featurizer.shape, np.uint8, cache_size)

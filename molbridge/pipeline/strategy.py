@@ -1,0 +1,148 @@
+"""The strategy contract: how a pre-training strategy plugs into `molbridge pretrain`.
+
+A strategy is a registry entry, name -> builder. The pipeline featurizes the corpus, builds the
+shared graph encoder, and calls the builder with a `StrategyInputs`; the builder returns a
+`Strategy`: the Lightning task (from `molbridge.tasks.pretrain`), the data module that feeds it,
+and the extra modules (`parts`) to save inside `encoder.ckpt` beside the encoder. The pipeline
+runs the trainer (checkpoints, exact resume, DDP, precision) and writes the outputs. Strategy
+options and input checkpoints come from the run's YAML config (`options:`, `inputs:`) and are
+written back, resolved, in `config.yaml`. See docs/design.md, "The strategy contract".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import lightning as L
+import torch
+from torch import nn
+
+from molbridge.data.corpus import CorpusShards, ShardStream
+from molbridge.data.views import View, ViewJoin
+from molbridge.encoders import GraphEncoder
+from molbridge.featurize import GraphFeaturizer
+from molbridge.tasks.pretrain import PretrainTask
+
+if TYPE_CHECKING:
+    from molbridge.pipeline.pretrain import PretrainConfig
+
+
+@dataclass
+class StrategyInputs:
+    """What a strategy's builder gets.
+
+    Attributes:
+        config: the run's settings (lr, batch size, seed, precision, ...).
+        options: the strategy's own options (YAML `options:`), to validate in its config class.
+        inputs: input checkpoints by name (YAML `inputs:`), e.g. frozen modality encoders.
+        encoder: the shared graph encoder the strategy pre-trains.
+        featurizer: the graph featurizer of the corpus.
+        corpus: the featurized corpus (sharded, memory-mapped; `corpus_views` adds views).
+    """
+
+    config: PretrainConfig
+    options: dict[str, Any]
+    inputs: dict[str, str]
+    encoder: GraphEncoder
+    featurizer: GraphFeaturizer
+    corpus: CorpusShards
+
+
+@dataclass
+class Strategy:
+    """What a builder returns.
+
+    Attributes:
+        task: the Lightning task that trains `StrategyInputs.encoder` (frozen modules inside
+            it are not saved).
+        data: the data module that feeds it (`CorpusData` for corpus streams).
+        parts: modules saved in `encoder.ckpt` beside the encoder, by name (projection heads,
+            prompts, a teacher); `train --init` loads them by name or drops them.
+    """
+
+    task: PretrainTask
+    data: L.LightningDataModule
+    parts: dict[str, nn.Module] = field(default_factory=dict)
+
+
+Builder = Callable[[StrategyInputs], Strategy]
+STRATEGIES: dict[str, Builder] = {}
+# named in the CLI contract, not built yet
+PLANNED = ("reaction-distill", "acml", "image-graph", "multichannel")
+
+
+def register_strategy(name: str) -> Callable[[Builder], Builder]:
+    """Decorator: make `name` a strategy of `molbridge pretrain`.
+
+    Raises:
+        ValueError: `name` is registered already.
+    """
+
+    def register(builder: Builder) -> Builder:
+        if name in STRATEGIES:
+            raise ValueError(f"strategy {name!r} is registered already")
+        STRATEGIES[name] = builder
+        return builder
+
+    return register
+
+
+def get_strategy(name: str) -> Builder:
+    """The builder of `name`.
+
+    Raises:
+        NotImplementedError: a planned strategy that is not built yet.
+        ValueError: an unknown name (the valid ones are listed).
+    """
+    if name in STRATEGIES:
+        return STRATEGIES[name]
+    if name in PLANNED:
+        raise NotImplementedError(f"strategy {name!r} is planned but not built yet")
+    raise ValueError(f"unknown strategy {name!r}; valid: {', '.join(sorted(STRATEGIES))}")
+
+
+def options_of(config_class: Any, options: Mapping[str, Any], strategy: str, **run: Any) -> Any:
+    """`config_class(**options, **run)`, an unknown or bad option named in a `ValueError`."""
+    unknown = sorted(set(options) - set(getattr(config_class, "__dataclass_fields__", {})))
+    if unknown:
+        valid = sorted(set(config_class.__dataclass_fields__) - set(run))
+        raise ValueError(f"{strategy}: unknown options {unknown}; valid: {valid}")
+    try:
+        return config_class(**{**dict(options), **run})
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{strategy}: {err}") from err
+
+
+class CorpusData(L.LightningDataModule):
+    """The corpus stream for this rank (known only once the trainer has set up DDP), each batch
+    a `GraphBatch` with molecule ids, or with `views` a `MultiViewBatch`.
+
+    The pipeline tells `stream` the epoch and, on a resume, the batches to skip.
+    """
+
+    def __init__(
+        self,
+        corpus: CorpusShards,
+        batch_size: int,
+        seed: int,
+        views: Mapping[str, View] | None = None,
+    ) -> None:
+        super().__init__()
+        self.corpus, self.batch_size, self.seed = corpus, batch_size, seed
+        self.views = ViewJoin(dict(views)) if views else None
+        self.stream: ShardStream | None = None
+
+    def train_dataloader(self) -> torch.utils.data.DataLoader:
+        if self.trainer is None:
+            raise RuntimeError("the corpus loader needs the Trainer it is attached to")
+        self.stream = ShardStream(
+            self.corpus,
+            self.batch_size,
+            self.seed,
+            rank=self.trainer.global_rank,
+            world_size=self.trainer.world_size,
+            views=self.views,
+        )
+        return torch.utils.data.DataLoader(self.stream, batch_size=None)
