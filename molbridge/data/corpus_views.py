@@ -86,16 +86,27 @@ def embedding_view(
     encoder: torch.nn.Module,
     encoder_config: dict[str, Any],
     name: str = "embedding",
+    source: StoredView | None = None,
     batch_size: int = 512,
     dtype: Any = np.float16,
 ) -> StoredView:
-    """A frozen graph encoder's pooled embedding of each valid molecule, computed once.
+    """A frozen encoder's embedding of each molecule, computed once and kept: the per-molecule
+    embedding cache of strategies whose other side never changes.
 
-    `encoder` maps a graph batch's tensors to `[b, out_dim]` (a `GraphEncoder`, or its inference
-    copy); `encoder_config` (its config and, e.g., its bundle's digest) names the view, so
-    another encoder gets its own.
+    Args:
+        encoder: with `source=None`, a graph encoder (`[b, out_dim]` from a graph batch's
+            tensors, e.g. a `GraphEncoder` or its inference copy); else an encoder of
+            `source`'s rows (a fingerprint or descriptor MLP).
+        encoder_config: what the encoder is (its config, its bundle's digest): names the view,
+            so another encoder gets its own.
+        source: the stored view the encoder reads; `None`: the corpus graphs.
+        dtype: stored dtype (float16 halves the disk and page-cache footprint).
     """
-    config = {"kind": "embedding", "encoder": encoder_config}
+    config = {
+        "kind": "embedding",
+        "encoder": encoder_config,
+        "source": "graph" if source is None else source.meta,
+    }
     root = _view_root(corpus, name, config)
     if (root / "meta.json").exists():
         return StoredView.open(root)
@@ -103,18 +114,28 @@ def embedding_view(
     was_training = encoder.training
     encoder.eval()
 
-    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        with torch.inference_mode():
-            for i in range(len(corpus.counts)):
-                graphs, ids = corpus.shard(i), np.asarray(corpus.shard_ids(i))
-                for start in range(0, len(graphs), batch_size):
-                    index = np.arange(start, min(start + batch_size, len(graphs)))
-                    b = graphs.collate(index)
-                    rows = encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
-                    yield ids[index], rows.float().numpy().astype(dtype), np.ones(len(index), bool)
+    def from_graphs() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for i in range(len(corpus.counts)):
+            graphs, ids = corpus.shard(i), np.asarray(corpus.shard_ids(i))
+            for start in range(0, len(graphs), batch_size):
+                index = np.arange(start, min(start + batch_size, len(graphs)))
+                b = graphs.collate(index)
+                rows = encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
+                yield ids[index], rows.float().numpy().astype(dtype), np.ones(len(index), bool)
 
+    def from_view(view: StoredView) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for start in range(0, len(view), batch_size):
+            ids = np.arange(start, min(start + batch_size, len(view)))
+            values, present = view.lookup(ids)
+            rows = np.zeros((len(ids), out_dim), dtype=dtype)
+            if present.any():
+                rows[present.numpy()] = encoder(values[present]).float().numpy().astype(dtype)
+            yield ids, rows, present.numpy()
+
+    chunks = from_graphs() if source is None else from_view(source)
     try:
-        return build_view(root, corpus.n_inputs, (out_dim,), dtype, chunks(), config)
+        with torch.inference_mode():
+            return build_view(root, corpus.n_inputs, (out_dim,), dtype, chunks, config)
     finally:
         encoder.train(was_training)
 

@@ -53,17 +53,20 @@ class ReactionCorpus:
 
 
 def reaction_corpus(
-    names: Sequence[str], featurizer: ReactionFeaturizer | None = None
+    names: Sequence[str],
+    featurizer: ReactionFeaturizer | None = None,
+    limit: int | None = None,
 ) -> ReactionCorpus:
     """The bundled reaction sets `names` (e.g. `uspto_50k`, `buchwald_hartwig`,
-    `suzuki_miyaura`) featurized into one corpus. A reaction that cannot be featurized is left
-    out and reported in `skipped` (and logged), never replaced."""
+    `suzuki_miyaura`) featurized into one corpus, the first `limit` reactions of each if given.
+    A reaction that cannot be featurized is left out and reported in `skipped` (and logged),
+    never replaced."""
     featurizer = featurizer or ReactionFeaturizer()
     graphs, labels, yields, sources, rows = [], [], [], [], []
     skipped: list[tuple[str, int, str]] = []
     for name in names:
         table = load_reactions(name)
-        for i, rxn in enumerate(table.rxn):
+        for i, rxn in enumerate(table.rxn[:limit]):
             try:
                 graphs.append(featurizer(rxn, row=i))
             except (InvalidMoleculeError, ValueError) as err:

@@ -76,6 +76,10 @@ class StoredView:
         values[~present] = 0
         return torch.from_numpy(values), torch.from_numpy(present)
 
+    def has(self, ids: np.ndarray) -> np.ndarray:
+        """`[len(ids)]` bool: which molecules have this view."""
+        return np.asarray(self.present[np.asarray(ids, dtype=np.int64)], dtype=bool)
+
     def texts(self, ids: np.ndarray) -> list[str]:
         """For a text view (SMILES): the strings of `ids` ('' where absent)."""
         raw = self.values[np.asarray(ids, dtype=np.int64)]
@@ -157,7 +161,7 @@ class RenderedView:
         ids = np.asarray(ids, dtype=np.int64)
         out = np.zeros((len(ids), *self.row_shape), dtype=self.dtype)
         present = np.zeros(len(ids), dtype=bool)
-        _, has_smiles = self.smiles.lookup(ids)
+        has_smiles = self.smiles.has(ids)
         texts = self.smiles.texts(ids)
         for i, (mol_id, text) in enumerate(zip(ids.tolist(), texts, strict=True)):
             if not has_smiles[i]:

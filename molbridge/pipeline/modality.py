@@ -67,7 +67,7 @@ from molbridge.featurize import (
     tokenize,
 )
 from molbridge.io import Bundle, CheckpointError, load_bundle, load_weights, save_bundle
-from molbridge.io.outputs import RunFolder, check_resume_checkpoint, write_csv
+from molbridge.io.outputs import RunFolder, write_csv
 from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.pretrain import OUTPUTS as PRETRAIN_OUTPUTS
 from molbridge.pipeline.pretrain import PretrainResult, newest_checkpoint
@@ -317,8 +317,6 @@ def pretrain_modality(config: ModalityConfig) -> PretrainResult:
         fast_dev_run=config.fast_dev_run,
     )
     resume_from = newest_checkpoint(out / "checkpoints") if config.resume else None
-    if resume_from:
-        check_resume_checkpoint(resume_from)
     started = time.perf_counter()
     trainer.fit(prepared.task, loader, ckpt_path=resume_from, weights_only=True)
     seconds = time.perf_counter() - started

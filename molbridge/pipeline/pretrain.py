@@ -30,7 +30,7 @@ from molbridge import __version__
 from molbridge.data.corpus import build_corpus
 from molbridge.encoders import GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io import Bundle, BundlePart, save_bundle
+from molbridge.io import Bundle, BundlePart, CheckpointError, save_bundle
 from molbridge.io.outputs import RunFolder, check_resume_checkpoint
 from molbridge.pipeline import graph_strategies  # noqa: F401  (registers attr-masking, context-pred)
 from molbridge.pipeline.checks import check_settings
@@ -187,13 +187,31 @@ class _StartClock(L.Callback):
 
 
 def newest_checkpoint(directory: Path) -> str | None:
-    """The newest Lightning checkpoint in `directory` (for `--resume`), or None (logged)."""
-    saved = sorted(directory.glob("*.ckpt"), key=lambda p: p.stat().st_mtime_ns)
+    """The newest readable Lightning checkpoint in `directory` (for `--resume`), or None.
+
+    A process killed while writing a checkpoint leaves it truncated: that one is skipped (and
+    named in a warning) for the newest one before it, so the crash costs the steps since then,
+    not the run.
+
+    Raises:
+        CheckpointError: checkpoints exist but none can be read.
+    """
+    saved = sorted(directory.glob("*.ckpt"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     if not saved:
         log.warning("--resume: no checkpoint in %s yet; starting from scratch", directory)
         return None
-    log.info("resuming from %s", saved[-1])
-    return str(saved[-1])
+    for path in saved:
+        try:
+            check_resume_checkpoint(path)
+        except CheckpointError:
+            log.warning("--resume: %s is unreadable (cut short by a crash?); skipping it", path)
+            continue
+        log.info("resuming from %s", path)
+        return str(path)
+    raise CheckpointError(
+        f"cannot resume: none of the {len(saved)} checkpoints in {directory} can be read; "
+        "run again without --resume to start fresh"
+    )
 
 
 def weights_digest(module: torch.nn.Module) -> str:
@@ -296,8 +314,6 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         use_distributed_sampler=False,  # the stream deals out shards per rank itself
     )
     resume_from = newest_checkpoint(out / "checkpoints") if config.resume else None
-    if resume_from:
-        check_resume_checkpoint(resume_from)
     started = time.perf_counter()
     trainer.fit(task, datamodule=data, ckpt_path=resume_from, weights_only=True)
     seconds = time.perf_counter() - started
