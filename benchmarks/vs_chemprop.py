@@ -29,7 +29,8 @@ import pandas as pd
 
 from molbridge.data.registry import get_dataset
 from molbridge.metrics import TASK_METRICS, get_metric
-from molbridge.pipeline.train import TrainConfig, prepare_data
+from molbridge.pipeline.data_prep import prepare_data
+from molbridge.pipeline.train import TrainConfig
 
 CHEMPROP_VERSION = "2.3.1"
 # issue 3: seven MoleculeNet sets and five TDC ADMET sets

@@ -43,7 +43,8 @@ from molbridge.data.registry import get_dataset
 from molbridge.featurize import ECFPFeaturizer
 from molbridge.io.outputs import RunFolder
 from molbridge.metrics import TASK_METRICS, get_metric
-from molbridge.pipeline.train import PreparedData, TrainConfig, prepare_data, train
+from molbridge.pipeline.data_prep import PreparedData, prepare_data
+from molbridge.pipeline.train import TrainConfig, train
 
 log = logging.getLogger(__name__)
 

@@ -306,6 +306,7 @@ def test_column_split_cannot_mix_with_files(data_dir: Path, tmp_path: Path) -> N
     assert result.exit_code == 2 and "does not fit" in result.output
 
 
+@pytest.mark.slow
 def test_benchmark_runs_resumes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "bench"
     args = ["benchmark", "moleculenet", "--datasets", "freesolv", "--models", "gin", "ecfp-svm"]
@@ -334,6 +335,7 @@ def test_benchmark_runs_resumes_and_refuses_to_overwrite(tmp_path: Path) -> None
     assert json.loads((out / "results.json").read_text()) == summary
 
 
+@pytest.mark.slow
 def test_benchmark_fine_tunes_several_pretrained_encoders_beside_the_plain_gin(
     tmp_path: Path,
 ) -> None:

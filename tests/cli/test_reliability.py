@@ -228,7 +228,8 @@ def test_training_on_a_single_class_is_refused(tmp_path: Path) -> None:
 def test_a_test_part_with_one_class_is_named_in_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from molbridge.pipeline.train import TrainConfig, prepare_data
+    from molbridge.pipeline.data_prep import prepare_data
+    from molbridge.pipeline.train import TrainConfig
 
     frame = pd.read_csv(DATA / "bbbp_tiny.csv")
     test = frame[frame["p_np"] == 1].iloc[:10]
