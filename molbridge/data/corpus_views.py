@@ -5,12 +5,13 @@ depictions rendered on demand. See `molbridge.data.views` for the storage."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from rdkit import Chem
 
 from molbridge.chem import parse_many
 from molbridge.data.corpus import CorpusShards
@@ -51,34 +52,57 @@ def smiles_view(corpus: CorpusShards, chunk_size: int = 100_000) -> StoredView:
     return build_view(root, corpus.n_inputs, (), f"S{width}", chunks(), config)
 
 
-def fingerprint_view(
-    corpus: CorpusShards, featurizer: ECFPFeaturizer, chunk_size: int = 50_000
+def featurized_view(
+    corpus: CorpusShards,
+    name: str,
+    featurize: Callable[[Chem.Mol], np.ndarray | None],
+    config: dict[str, Any],
+    row_shape: tuple[int, ...],
+    dtype: Any,
+    pack_bits: int = 0,
+    chunk_size: int = 50_000,
 ) -> StoredView:
-    """ECFP bits (or counts) of each valid molecule; bits are stored packed."""
-    config = {"kind": "fingerprint", "featurizer": featurizer.to_config()}
-    root = _view_root(corpus, "fingerprint", config)
+    """Any per-molecule featurization of the corpus, stored once: descriptors, spectra (a
+    molecule without a measured spectrum gives `None` and is absent), fingerprints.
+
+    Args:
+        featurize: molecule -> one row (`row_shape`, before packing), or `None`: no such view.
+        config: what `featurize` is (featurizer config, source file digest): names the view.
+        pack_bits: store 0/1 rows of this many bits packed 8 to a byte (0: as they are).
+    """
+    config = {"kind": name, **config}
+    root = _view_root(corpus, name, config)
     if (root / "meta.json").exists():
         return StoredView.open(root)
-    bits = not featurizer.counts
-    width = (featurizer.n_bits + 7) // 8 if bits else featurizer.n_bits
+    stored_shape = ((pack_bits + 7) // 8,) if pack_bits else row_shape
 
     def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         for ids, smiles in corpus.smiles_chunks(chunk_size):
-            rows = np.zeros((len(ids), width), dtype=np.uint8)
+            rows = np.zeros((len(ids), *stored_shape), dtype=np.uint8 if pack_bits else dtype)
             ok = np.zeros(len(ids), dtype=bool)
-            parsed = [(row, mol) for row, mol, _ in parse_many(smiles) if mol is not None]
-            if parsed:
-                values = featurizer.many_mols([mol for _, mol in parsed])
-                at = np.array([row for row, _ in parsed])
-                if bits:
-                    rows[at] = np.packbits(values.astype(np.uint8), axis=1)
-                else:
-                    rows[at] = values  # counts, saturated at 255 by the featurizer
-                ok[at] = True
+            for row, mol, _ in parse_many(smiles):
+                value = None if mol is None else featurize(mol)
+                if value is not None:
+                    rows[row] = np.packbits(value.astype(np.uint8)) if pack_bits else value
+                    ok[row] = True
             yield ids, rows, ok
 
-    meta = {**config, "packed_bits": featurizer.n_bits if bits else 0}
-    return build_view(root, corpus.n_inputs, (width,), np.uint8, chunks(), meta)
+    meta = {**config, "packed_bits": pack_bits}
+    stored_dtype = np.uint8 if pack_bits else dtype
+    return build_view(root, corpus.n_inputs, stored_shape, stored_dtype, chunks(), meta)
+
+
+def fingerprint_view(corpus: CorpusShards, featurizer: ECFPFeaturizer) -> StoredView:
+    """ECFP bits (stored packed) or counts of each valid molecule."""
+    return featurized_view(
+        corpus,
+        "fingerprint",
+        featurizer,
+        {"featurizer": featurizer.to_config()},
+        (featurizer.n_bits,),
+        np.uint8,
+        pack_bits=0 if featurizer.counts else featurizer.n_bits,
+    )
 
 
 def embedding_view(

@@ -104,3 +104,17 @@ def test_the_reaction_stream_carries_classes_and_yields_where_known() -> None:
     assert batch.num_graphs == 2 and batch.ids.tolist() == [0, 15]
     assert batch.label[0] >= 0 and batch.label[1] == -1
     assert torch.isnan(batch.yield_frac[0]) and 0.0 <= float(batch.yield_frac[1]) <= 1.0
+
+
+def test_a_featurized_view_marks_molecules_without_the_modality_absent(corpus) -> None:  # type: ignore[no-untyped-def]
+    from molbridge.data.corpus_views import featurized_view
+
+    # like a spectrum: only some molecules have one (here: those with an oxygen)
+    def oxygen_count(mol: Chem.Mol) -> np.ndarray | None:
+        n = sum(a.GetSymbol() == "O" for a in mol.GetAtoms())
+        return np.array([n, mol.GetNumAtoms()], np.float32) if n else None
+
+    view = featurized_view(corpus, "oxygens", oxygen_count, {"v": 1}, (2,), np.float32)
+    values, present = view.lookup(np.array([0, 1, 3, 5]))  # CCO, invalid, CCN, CC(=O)O
+    assert present.tolist() == [True, False, False, True]
+    assert values[0].tolist() == [1.0, 3.0] and values[3].tolist() == [2.0, 4.0]
