@@ -7,6 +7,7 @@ import sys
 import warnings
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -43,6 +44,13 @@ INFERENCE_PRECISION_HELP = (
     "32: float32; bf16-mixed: bfloat16."
 )
 THREADS_HELP = "Threads for the model [default: one per core this process may use]."
+# options `predict` and `embed` share
+ModelSmilesColumn = Annotated[
+    str | None,
+    typer.Option(help="SMILES column [default: the column the model was trained with]."),
+]
+InferenceOption = Annotated[InferencePrecision, typer.Option(help=INFERENCE_PRECISION_HELP)]
+ThreadsOption = Annotated[int | None, typer.Option(min=1, help=THREADS_HELP)]
 
 
 class OnInvalid(StrEnum):
@@ -216,13 +224,9 @@ def predict(
     model: Path = typer.Option(..., help="model.ckpt written by molbridge train."),
     data: Path = typer.Option(..., help="CSV with a SMILES column."),
     out: Path = typer.Option(..., help="Output CSV: input columns, <target>_pred, error."),
-    smiles_column: str | None = typer.Option(
-        None, help="SMILES column [default: the column the model was trained with]."
-    ),
-    precision: InferencePrecision = typer.Option(
-        InferencePrecision.auto, help=INFERENCE_PRECISION_HELP
-    ),
-    threads: int | None = typer.Option(None, min=1, help=THREADS_HELP),
+    smiles_column: ModelSmilesColumn = None,
+    precision: InferenceOption = InferencePrecision.auto,
+    threads: ThreadsOption = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Predict for every row of a CSV; invalid rows get an empty prediction and an error."""
@@ -246,13 +250,9 @@ def embed(
     model: Path = typer.Option(..., help="A model.ckpt or encoder.ckpt bundle."),
     data: Path = typer.Option(..., help="CSV with a SMILES column."),
     out: Path = typer.Option(..., help="EMB.npy or EMB.parquet"),
-    smiles_column: str | None = typer.Option(
-        None, help="SMILES column [default: the column the model was trained with]."
-    ),
-    precision: InferencePrecision = typer.Option(
-        InferencePrecision.auto, help=INFERENCE_PRECISION_HELP
-    ),
-    threads: int | None = typer.Option(None, min=1, help=THREADS_HELP),
+    smiles_column: ModelSmilesColumn = None,
+    precision: InferenceOption = InferencePrecision.auto,
+    threads: ThreadsOption = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Graph embeddings for every row of a CSV (NaN rows for invalid SMILES, with reasons)."""
