@@ -29,8 +29,19 @@ from molbridge.encoders import FingerprintEncoder, FingerprintEncoderConfig
 from molbridge.featurize import ECFPFeaturizer
 
 
-def _rss_mib() -> float:
-    return psutil.Process().memory_info().rss / 2**20
+def _rss_mib() -> dict[str, float]:
+    """Resident memory, and its anonymous (heap) and file-backed (mapped files) parts."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    parts = {
+        line.split(":")[0]: int(line.split()[1]) / 1024
+        for line in status
+        if line.startswith(("RssAnon", "RssFile"))
+    }
+    return {
+        "rss_mib": round(psutil.Process().memory_info().rss / 2**20, 1),
+        "anon_mib": round(parts.get("RssAnon", float("nan")), 1),
+        "file_mib": round(parts.get("RssFile", float("nan")), 1),
+    }
 
 
 def _peak_mib() -> float:
@@ -84,7 +95,7 @@ def main() -> None:
     for i, batch in enumerate(stream):
         molecules += batch.num_graphs
         if i % args.every == 0:
-            samples.append({"batch": i, "rss_mib": round(_rss_mib(), 1)})
+            samples.append({"batch": i, **_rss_mib()})
             print(json.dumps(samples[-1]), flush=True)
         if args.max_batches is not None and i + 1 >= args.max_batches:
             break

@@ -361,6 +361,8 @@ class ShardStream(IterableDataset):
                         yield batch if self.views is None else self.views.join(batch)
                     produced += 1
                 del graphs, ids  # unmap before the next shard
+                if self.views is not None:
+                    self.views.release()  # and the views' window of this shard
             if produced == before:
                 raise ValueError(
                     f"batch size {self.batch_size} is larger than every shard of rank {self.rank}"

@@ -66,6 +66,12 @@ class StoredView:
     def __len__(self) -> int:
         return len(self.present)
 
+    def release(self) -> None:
+        """Map the files afresh, dropping the pages read so far from this process's resident
+        memory (a stream calls it after each shard, whose ids are one window of the view)."""
+        self.values = np.load(self.root / "values.npy", mmap_mode="r")
+        self.present = np.load(self.root / "present.npy", mmap_mode="r")
+
     def lookup(self, ids: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         ids = np.asarray(ids, dtype=np.int64)
         values = np.asarray(self.values[ids])
@@ -184,6 +190,14 @@ class ViewJoin:
     """Joins named views to graph batches by molecule id: `GraphBatch` -> `MultiViewBatch`."""
 
     views: dict[str, View]
+
+    def release(self) -> None:
+        """Let every stored view (and a rendered view's SMILES) unmap what it has read."""
+        for view in self.views.values():
+            for owner in (view, getattr(view, "smiles", None)):
+                release = getattr(owner, "release", None)
+                if release is not None:
+                    release()
 
     def join(self, batch: GraphBatch) -> MultiViewBatch:
         if batch.ids is None:

@@ -118,3 +118,22 @@ def test_a_featurized_view_marks_molecules_without_the_modality_absent(corpus) -
     values, present = view.lookup(np.array([0, 1, 3, 5]))  # CCO, invalid, CCN, CC(=O)O
     assert present.tolist() == [True, False, False, True]
     assert values[0].tolist() == [1.0, 3.0] and values[3].tolist() == [2.0, 4.0]
+
+
+def test_streams_release_each_shards_window_of_the_views(corpus) -> None:  # type: ignore[no-untyped-def]
+    # the views are unmapped after each shard, so mapped pages never pile up over an epoch
+    view = fingerprint_view(corpus, ECFPFeaturizer(2, 64))
+    before = view.lookup(np.arange(len(view)))
+    released = []
+    original = view.release
+
+    def counting() -> None:
+        released.append(1)
+        original()
+
+    view.release = counting  # type: ignore[method-assign]
+    stream = ShardStream(corpus, batch_size=3, seed=0, views=ViewJoin({"fingerprint": view}))
+    list(stream)
+    assert len(released) >= len(corpus.counts)
+    after = view.lookup(np.arange(len(view)))
+    assert torch.equal(before[0], after[0]) and torch.equal(before[1], after[1])
