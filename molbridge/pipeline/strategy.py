@@ -145,4 +145,8 @@ class CorpusData(L.LightningDataModule):
             world_size=self.trainer.world_size,
             views=self.views,
         )
-        return torch.utils.data.DataLoader(self.stream, batch_size=None)
+        # its own generator: creating each epoch's iterator draws a seed from the loader's
+        # generator, and from the global one without it, which would shift every random draw
+        # after an end-of-epoch checkpoint and break an exact resume from one
+        generator = torch.Generator().manual_seed(self.seed)
+        return torch.utils.data.DataLoader(self.stream, batch_size=None, generator=generator)

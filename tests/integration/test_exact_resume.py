@@ -70,9 +70,16 @@ def test_fine_tuning_resumed_after_a_crash_is_bit_identical(
     assert whole.valid == resumed.valid and whole.test == resumed.test
 
 
-@pytest.mark.parametrize("strategy", ["attr-masking", "context-pred"])
+@pytest.mark.parametrize(
+    ("strategy", "crash_at", "resumed_from"),
+    [
+        ("attr-masking", 12, "step10.ckpt"),  # mid-epoch 1, two steps after a step checkpoint
+        ("context-pred", 12, "step10.ckpt"),
+        ("attr-masking", 9, "epoch0-step9.ckpt"),  # right after the end-of-epoch checkpoint
+    ],
+)
 def test_pretraining_resumed_mid_epoch_is_bit_identical(
-    strategy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    strategy: str, crash_at: int, resumed_from: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def config(out: Path, resume: bool = False) -> PretrainConfig:
         return PretrainConfig(
@@ -94,19 +101,18 @@ def test_pretraining_resumed_mid_epoch_is_bit_identical(
     whole = pretrain(config(tmp_path / "whole"))
     original = PretrainTask.training_step
 
-    def crash_at_step_12(self: PretrainTask, batch: object, batch_idx: int) -> torch.Tensor:
-        # 9 steps an epoch: mid-epoch 1, two steps after the step-10 checkpoint
-        if self.global_step == 12:
+    def crash(self: PretrainTask, batch: object, batch_idx: int) -> torch.Tensor:
+        if self.global_step == crash_at:  # 9 steps an epoch; checkpoints every 5 steps
             raise Crash
         return original(self, batch, batch_idx)
 
-    monkeypatch.setattr(PretrainTask, "training_step", crash_at_step_12)
+    monkeypatch.setattr(PretrainTask, "training_step", crash)
     with pytest.raises(Crash):
         pretrain(config(tmp_path / "parts"))
     monkeypatch.setattr(PretrainTask, "training_step", original)
     resumed = pretrain(config(tmp_path / "parts", resume=True))
 
-    assert resumed.summary["resumed_from"].endswith("step10.ckpt")
+    assert resumed.summary["resumed_from"].endswith(resumed_from)
     assert whole.history == resumed.history
     assert whole.summary["steps"] == resumed.summary["steps"]
     _same_weights(whole.encoder_path, resumed.encoder_path)
