@@ -56,12 +56,7 @@ class StoredView:
     @classmethod
     def open(cls, root: Path) -> StoredView:
         meta = json.loads((root / "meta.json").read_text())
-        return cls(
-            root,
-            meta,
-            np.load(root / "values.npy", mmap_mode="r"),
-            np.load(root / "present.npy", mmap_mode="r"),
-        )
+        return cls(root, meta, *_map(root))
 
     def __len__(self) -> int:
         return len(self.present)
@@ -69,8 +64,7 @@ class StoredView:
     def release(self) -> None:
         """Map the files afresh, dropping the pages read so far from this process's resident
         memory (a stream calls it after each shard, whose ids are one window of the view)."""
-        self.values = np.load(self.root / "values.npy", mmap_mode="r")
-        self.present = np.load(self.root / "present.npy", mmap_mode="r")
+        self.values, self.present = _map(self.root)
 
     def lookup(self, ids: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         ids = np.asarray(ids, dtype=np.int64)
@@ -90,6 +84,14 @@ class StoredView:
         """For a text view (SMILES): the strings of `ids` ('' where absent)."""
         raw = self.values[np.asarray(ids, dtype=np.int64)]
         return [bytes(v).decode() for v in raw]
+
+
+def _map(root: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A stored view's values and presence mask, memory-mapped read-only."""
+    return (
+        np.load(root / "values.npy", mmap_mode="r"),
+        np.load(root / "present.npy", mmap_mode="r"),
+    )
 
 
 def view_key(name: str, config: Mapping[str, Any]) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from molbridge import __version__
+from molbridge.io.atomic import atomic_write
 
 FORMAT = "molbridge-bundle"
 # 2: bundles may carry `parts`; version 1 files (no parts) load as bundles without parts
@@ -96,9 +96,8 @@ def save_bundle(bundle: Bundle, path: Path | str) -> Path:
     if bundle.parts:
         header["parts"] = {name: part.config for name, part in bundle.parts.items()}
     header["digest"] = _digest(header, tensors)
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(tensors, str(tmp), metadata={"molbridge": json.dumps(header)})
-    os.replace(tmp, path)
+    with atomic_write(path) as partial:
+        save_file(tensors, str(partial), metadata={"molbridge": json.dumps(header)})
     return path
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from molbridge.io.atomic import atomic_write
 from molbridge.io.bundle import CheckpointError
 
 MANIFEST = "molbridge-run.json"
@@ -85,9 +86,8 @@ def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
     crash never leaves half a file.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, quoting=csv.QUOTE_NONNUMERIC)
-    os.replace(tmp, path)
+    with atomic_write(path) as partial:
+        frame.to_csv(partial, index=False, quoting=csv.QUOTE_NONNUMERIC)
     return path
 
 
@@ -169,9 +169,8 @@ class RunFolder:
     def _save(self) -> None:
         if not self.primary:
             return
-        tmp = self.path / f".{MANIFEST}.tmp"
-        tmp.write_text(json.dumps({"kind": self.kind, "files": self.files}, indent=1))
-        os.replace(tmp, self.path / MANIFEST)
+        with atomic_write(self.path / MANIFEST) as partial:
+            partial.write_text(json.dumps({"kind": self.kind, "files": self.files}, indent=1))
 
 
 def _read_manifest(path: Path) -> dict[str, object] | None:

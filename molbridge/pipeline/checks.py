@@ -10,9 +10,13 @@ from typing import Any
 
 
 def check_settings(
-    config: Any, at_least_one: tuple[str, ...], positive: tuple[str, ...] = ()
+    config: Any,
+    at_least_one: tuple[str, ...],
+    positive: tuple[str, ...] = (),
+    below_one: tuple[str, ...] = (),
 ) -> None:
-    """Raise `ValueError` naming the option when a count is below 1 or a rate is not > 0.
+    """Raise `ValueError` naming the option when a count is below 1, a rate is not > 0, or a
+    probability (dropout) is outside [0, 1).
 
     `None` values are left alone (they mean "the default" or "all").
     """
@@ -28,3 +32,7 @@ def check_settings(
             isinstance(value, int | float) and math.isfinite(value) and value > 0
         ):
             raise ValueError(f"--{name.replace('_', '-')} must be a number > 0, got {value}")
+    for name in below_one:
+        value = getattr(config, name)
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"--{name.replace('_', '-')} must be in [0, 1), got {value}")

@@ -38,9 +38,7 @@ def load_init_encoder(
 
     The bundle's featurizer must be the one used now, else its embeddings would mean other things.
     """
-    bundle = load_bundle(path)
-    if bundle.kind not in ("encoder", "property-model"):
-        raise CheckpointError(f"{path} is a {bundle.kind!r} bundle, not a graph encoder")
+    bundle = _init_bundle(path)
     if bundle.featurizer != featurizer.to_config():
         raise CheckpointError(
             f"{path} was trained with featurizer {bundle.featurizer}, "
@@ -76,10 +74,15 @@ def load_parts(bundle: Bundle, names: Iterable[str], source: str) -> dict[str, n
 def init_encoder_config(path: Path | str) -> GraphEncoderConfig:
     """The graph-encoder config of a bundle meant for `--init`, checked as `load_init_encoder`
     checks it (a modality bundle or a damaged one is a `CheckpointError`)."""
+    return _graph_parts(_init_bundle(path), str(path))[1]
+
+
+def _init_bundle(path: Path | str) -> Bundle:
+    """A bundle that can start a graph encoder: an `encoder` or a `property-model`."""
     bundle = load_bundle(path)
     if bundle.kind not in ("encoder", "property-model"):
         raise CheckpointError(f"{path} is a {bundle.kind!r} bundle, not a graph encoder")
-    return _graph_parts(bundle, str(path))[1]
+    return bundle
 
 
 def _graph_parts(bundle: Bundle, source: str) -> tuple[GraphFeaturizer, GraphEncoderConfig]:

@@ -13,6 +13,7 @@ from molbridge.data.packed import GraphBatch, PackedGraphs
 from molbridge.data.table import featurize_smiles, read_table
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import load_bundle
+from molbridge.io.atomic import atomic_write
 from molbridge.io.outputs import check_output_file, write_csv
 from molbridge.pipeline.models import build_property_models, encoder_from_bundle
 from molbridge.tasks import PropertyTask
@@ -59,7 +60,7 @@ def set_threads(threads: int | None) -> None:
     """Use `threads` intra-op threads for inference; `None`: one per core this process may run
     on (its CPU affinity, which a container or `taskset` may restrict below the machine's count).
 
-    On an idle 2-core machine 2 threads predict 20k rows in 69 s against 85 s with 1
+    On an idle 2-core machine 2 threads predict 20k rows in 63 s against 79 s with 1
     (docs/results/predict_speed.md); on a machine other jobs keep busy, fewer can be faster.
     """
     if threads is None:
@@ -139,8 +140,8 @@ def predict_file(
 ) -> pd.DataFrame:
     """Write `out`: the input's columns, one `<target>_pred` column per target, and `error`.
 
-    `precision="auto"` predicts in bf16 where the CPU has bf16 instructions (within 0.01 of
-    float32 on probabilities, tests/cli/test_reliability.py), else in float32.
+    `precision="auto"` predicts in bf16 where the CPU has bf16 instructions (probabilities
+    within 0.02 of float32's, tests/cli/test_reliability.py), else in float32.
     """
     out = check_output_file(out, inputs=(data, model_path))  # before any work
     set_threads(threads)
@@ -194,12 +195,9 @@ def embed_file(
             embeddings[rows[index]] = (
                 encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs).float().numpy()
             )
-    # written beside and renamed into place: a crash never leaves half a file
-    partial = out.with_name(f".{out.name}.tmp")
     if out.suffix == ".npy":
-        with open(partial, "wb") as handle:
+        with atomic_write(out) as partial, open(partial, "wb") as handle:
             np.save(handle, embeddings)
-        os.replace(partial, out)
         write_csv(
             pd.DataFrame({"row": range(len(smiles)), column: smiles, ERROR_COLUMN: errors}),
             out.with_suffix(".errors.csv"),
@@ -208,6 +206,6 @@ def embed_file(
         table = pd.DataFrame(embeddings, columns=[f"emb_{i}" for i in range(embeddings.shape[1])])
         table.insert(0, ERROR_COLUMN, errors)
         table.insert(0, column, [s if isinstance(s, str) else "" for s in smiles])
-        table.to_parquet(partial, index=False)
-        os.replace(partial, out)
+        with atomic_write(out) as partial:
+            table.to_parquet(partial, index=False)
     return embeddings, errors

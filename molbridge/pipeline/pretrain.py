@@ -121,9 +121,8 @@ class PretrainConfig:
                 "hidden_dim",
             ),
             positive=("lr",),
+            below_one=("dropout",),
         )
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
 
 # keys a run adds to its resolved config.yaml (read back by `from_yaml`, not settings)
@@ -270,11 +269,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         config.dropout,
     )
     encoder = graph_encoder(encoder_config)
-    strategy = builder(
-        StrategyInputs(
-            config, dict(config.options), dict(config.inputs), encoder, featurizer, corpus
-        )
-    )
+    strategy = builder(StrategyInputs(config, encoder, featurizer, corpus))
     task, data = strategy.task, strategy.data
     every_steps = ModelCheckpoint(
         dirpath=out / "checkpoints",

@@ -35,19 +35,25 @@ class StrategyInputs:
 
     Attributes:
         config: the run's settings (lr, batch size, seed, precision, ...).
-        options: the strategy's own options (YAML `options:`), to validate in its config class.
-        inputs: input checkpoints by name (YAML `inputs:`), e.g. frozen modality encoders.
         encoder: the shared graph encoder the strategy pre-trains.
         featurizer: the graph featurizer of the corpus.
         corpus: the featurized corpus (sharded, memory-mapped; `corpus_views` adds views).
     """
 
     config: PretrainConfig
-    options: dict[str, Any]
-    inputs: dict[str, str]
     encoder: GraphEncoder
     featurizer: GraphFeaturizer
     corpus: CorpusShards
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The strategy's own options (YAML `options:`), to validate in its config class."""
+        return dict(self.config.options)
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """Input checkpoints by name (YAML `inputs:`), e.g. frozen modality encoders."""
+        return dict(self.config.inputs)
 
 
 @dataclass

@@ -87,9 +87,8 @@ class TrainConfig:
             self,
             ("epochs", "batch_size", "num_layers", "hidden_dim", "ensemble"),
             positive=("lr",),
+            below_one=("dropout",),
         )
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"--dropout must be in [0, 1), got {self.dropout}")
 
 
 @dataclass
