@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
+from molbridge.pipeline.pretrain import PretrainConfig
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
 
 
@@ -24,3 +27,20 @@ def small_encoder(
 def small_task(task_type: str = "classification", n_tasks: int = 1, **config) -> PropertyTask:  # type: ignore[no-untyped-def]
     names = tuple(f"t{i}" for i in range(n_tasks))
     return PropertyTask(small_encoder(), PropertyTaskConfig(task_type, names, **config))
+
+
+def tiny_pretrain_config(out: Path, strategy: str, **overrides: object) -> PretrainConfig:
+    """A pre-training run on the 150-molecule test corpus: 4 shards, 9 steps an epoch."""
+    settings: dict[str, object] = dict(
+        strategy=strategy,
+        out=str(out),
+        corpus=str(Path(__file__).parent / "data" / "bbbp_tiny.csv"),
+        batch_size=16,
+        num_layers=5,
+        hidden_dim=32,
+        shard_size=40,
+        featurize_workers=1,
+        progress=False,
+    )
+    settings.update(overrides)
+    return PretrainConfig(**settings)  # type: ignore[arg-type]

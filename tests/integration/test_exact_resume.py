@@ -12,6 +12,7 @@ from molbridge.pipeline.pretrain import PretrainConfig, pretrain
 from molbridge.pipeline.train import TrainConfig, train
 from molbridge.tasks import PropertyTask
 from molbridge.tasks.pretrain.base import PretrainTask
+from tests.helpers import tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -82,20 +83,9 @@ def test_pretraining_resumed_mid_epoch_is_bit_identical(
     strategy: str, crash_at: int, resumed_from: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def config(out: Path, resume: bool = False) -> PretrainConfig:
-        return PretrainConfig(
-            strategy=strategy,
-            out=str(out),
-            corpus=str(DATA / "bbbp_tiny.csv"),
-            batch_size=16,
-            epochs=2,
-            num_layers=5,  # context-pred's context ring reaches 4 layers out
-            hidden_dim=32,
-            dropout=0.2,
-            shard_size=40,
-            featurize_workers=1,
-            checkpoint_every=5,
-            progress=False,
-            resume=resume,
+        # 5 layers (the helper's): context-pred's context ring reaches 4 layers out
+        return tiny_pretrain_config(
+            out, strategy, epochs=2, dropout=0.2, checkpoint_every=5, resume=resume
         )
 
     whole = pretrain(config(tmp_path / "whole"))

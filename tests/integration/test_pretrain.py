@@ -10,31 +10,16 @@ import pytest
 import torch
 
 from molbridge.io import load_bundle
-from molbridge.pipeline.pretrain import PretrainConfig, pretrain
+from molbridge.pipeline.pretrain import pretrain
 from molbridge.pipeline.train import TrainConfig, train
+from tests.helpers import tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 
 
-def _config(out: Path, strategy: str, **overrides: object) -> PretrainConfig:
-    settings: dict[str, object] = dict(
-        strategy=strategy,
-        out=str(out),
-        corpus=str(DATA / "bbbp_tiny.csv"),
-        batch_size=16,
-        num_layers=5,
-        hidden_dim=32,
-        shard_size=40,
-        featurize_workers=1,
-        progress=False,
-    )
-    settings.update(overrides)
-    return PretrainConfig(**settings)  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize("strategy", ["attr-masking", "context-pred"])
 def test_each_strategy_runs_a_fast_dev_run(strategy: str, tmp_path: Path) -> None:
-    result = pretrain(_config(tmp_path / strategy, strategy, fast_dev_run=True))
+    result = pretrain(tiny_pretrain_config(tmp_path / strategy, strategy, fast_dev_run=True))
     assert result.summary["steps"] == 1
     bundle = load_bundle(result.encoder_path)
     assert bundle.kind == "encoder" and bundle.extra["strategy"]["name"] == strategy
@@ -42,17 +27,19 @@ def test_each_strategy_runs_a_fast_dev_run(strategy: str, tmp_path: Path) -> Non
 
 def test_unknown_and_planned_strategies_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown strategy"):
-        pretrain(_config(tmp_path, "masking"))
+        pretrain(tiny_pretrain_config(tmp_path, "masking"))
     with pytest.raises(NotImplementedError, match="planned"):
-        pretrain(_config(tmp_path, "acml"))
+        pretrain(tiny_pretrain_config(tmp_path, "acml"))
 
 
 def test_resume_continues_from_the_last_checkpoint_and_init_fine_tunes(tmp_path: Path) -> None:
     out = tmp_path / "pt"
-    first = pretrain(_config(out, "attr-masking", epochs=1, checkpoint_every=2))
+    first = pretrain(tiny_pretrain_config(out, "attr-masking", epochs=1, checkpoint_every=2))
     steps_one_epoch = first.summary["steps"]
     assert len(list((out / "checkpoints").glob("*.ckpt"))) >= 2 and steps_one_epoch >= 4
-    second = pretrain(_config(out, "attr-masking", epochs=2, checkpoint_every=2, resume=True))
+    second = pretrain(
+        tiny_pretrain_config(out, "attr-masking", epochs=2, checkpoint_every=2, resume=True)
+    )
     assert second.summary["resumed_from"] is not None
     assert second.summary["steps"] == 2 * steps_one_epoch  # the first epoch was not redone
     assert second.summary["seconds_to_first_step"] > 0  # the time to resume
