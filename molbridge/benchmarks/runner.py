@@ -37,7 +37,7 @@ import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from molbridge import __version__
-from molbridge.benchmarks import baselines
+from molbridge.benchmarks import baselines, frozen
 from molbridge.benchmarks.suites import BenchmarkDataset, Suite, get_suite
 from molbridge.data.registry import get_dataset
 from molbridge.featurize import ECFPFeaturizer
@@ -49,7 +49,11 @@ from molbridge.pipeline.train import TrainConfig, train
 log = logging.getLogger(__name__)
 
 MODELS = ("gin", "ecfp-rf", "ecfp-svm")
+EXTRA_MODELS = ("gbm",)  # run when asked for (--models), not by default
 INIT_MODEL = "gin-init"  # the GIN fine-tuned from one unnamed --init checkpoint
+INIT_LABEL = "init"  # its label in the frozen-encoder models: gbm+init, probe+init
+# `--init` values that name no file: a randomly initialised GIN, the MiniMol peer
+NAMED_ENCODERS = ("random", "minimol")
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -57,12 +61,15 @@ def init_models(specs: Sequence[str]) -> dict[str, str]:
     """`--init` values -> {model name: checkpoint}: `PATH` is `gin-init`, `LABEL=PATH` `gin+LABEL`.
 
     Several pre-trained encoders can so be fine-tuned in one run, beside the same plain GIN.
+    A bare `random` or `minimol` (no such file) is labelled by its own name.
     """
     models: dict[str, str] = {}
     for spec in specs:
         label, sep, path = spec.partition("=")
         if sep and _LABEL.fullmatch(label):
             name = f"gin+{label}"
+        elif spec in NAMED_ENCODERS and not Path(spec).exists():
+            name, path = f"gin+{spec}", spec
         elif len(specs) > 1:
             raise ValueError(f"--init {spec!r}: with several --init, name each as LABEL=PATH")
         else:
@@ -93,6 +100,7 @@ class BenchmarkOptions:
     progress: bool = True
     epochs_by_dataset: dict[str, int] = field(default_factory=dict)
     jobs: int = 1
+    fit_on_train_and_valid: bool = False  # set from the suite: see Suite.train_file_is_train
 
     def epochs_for(self, dataset: str) -> int:
         """The GIN's epochs on `dataset`: its `--epochs-for` entry (any case), else `--epochs`."""
@@ -100,14 +108,33 @@ class BenchmarkOptions:
         return by_name.get(dataset.lower(), self.epochs)
 
 
+def encoder_labels(init: dict[str, str]) -> dict[str, str]:
+    """{label: checkpoint} of the `--init` encoders: `gin+LABEL` -> LABEL, `gin-init` -> init."""
+    return {
+        INIT_LABEL if model == INIT_MODEL else model.removeprefix("gin+"): path
+        for model, path in init.items()
+    }
+
+
 def _models(options: BenchmarkOptions) -> list[str]:
-    valid = (*MODELS, *options.init)
-    models = list(options.models or (*options.init, *MODELS))
+    labels = list(encoder_labels(options.init))
+    frozen_models = [f"{kind}+{label}" for kind in frozen.KINDS for label in labels]
+    valid = (*MODELS, *EXTRA_MODELS, *options.init, *frozen_models)
+    shorthands = {  # `gbm+` and `probe`: that model for every --init encoder
+        "gbm+": [f"gbm+{label}" for label in labels],
+        "probe": [f"probe+{label}" for label in labels],
+    }
+    models: list[str] = []
+    for model in options.models or (*options.init, *MODELS):
+        for name in shorthands.get(model, [model]):
+            if name not in models:
+                models.append(name)
     unknown = [m for m in models if m not in valid]
-    if unknown:
+    if unknown or (options.models and not models):
         raise ValueError(
-            f"unknown model(s) {unknown}; valid: {', '.join(valid)} "
-            f"({INIT_MODEL} and gin+LABEL come from --init CKPT and --init LABEL=CKPT)"
+            f"unknown model(s) {unknown or options.models}; valid: {', '.join(valid)}, gbm+, "
+            f"probe ({INIT_MODEL}, gin+LABEL, gbm+LABEL and probe+LABEL come from --init CKPT "
+            "and --init LABEL=CKPT; gbm+ and probe mean that model for every --init encoder)"
         )
     return models
 
@@ -238,6 +265,21 @@ def _run_cell(
             for member in cell.glob("member*"):
                 shutil.rmtree(member / "checkpoints", ignore_errors=True)
                 (member / "best.safetensors").unlink(missing_ok=True)
+    elif frozen.is_frozen(model):
+        data = prepare_data(_train_config(dataset, seed, cell, options, None))
+        assert data.splits.test is not None
+        fitted_cell = frozen.fit_cell(
+            model,
+            dataset,
+            data,
+            seed,
+            encoder_labels(options.init),
+            fit_on_train_and_valid=options.fit_on_train_and_valid,
+            cache_dir=Path(options.cache_dir) if options.cache_dir else None,
+        )
+        y, pred = data.splits.test.y, fitted_cell.test_pred
+        record |= fitted_cell.record | {"split_sizes": data.splits.sizes}
+        cell.mkdir(parents=True, exist_ok=True)
     else:
         data = prepare_data(_train_config(dataset, seed, cell, options, None))
         assert data.splits.test is not None
@@ -395,8 +437,9 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
             suite.select(list(options.epochs_by_dataset))
         except ValueError as err:
             raise ValueError(f"--epochs-for: {err}") from None
+        options.fit_on_train_and_valid = suite.train_file_is_train
         for model, path in options.init.items():
-            if not Path(path).exists():
+            if not Path(path).exists() and path not in NAMED_ENCODERS:
                 raise FileNotFoundError(f"--init {path} ({model}): no such file")
     except (ValueError, FileNotFoundError):
         if created:  # the folder this call made holds nothing but what it just wrote

@@ -39,6 +39,7 @@ class BenchmarkDataset:
         split: the split protocol (`molbridge train --split`).
         target_columns, smiles_column: for CSV paths.
         cliff_file: MoleculeACE's test file with its `cliff_mol` column.
+        log_target: the fixed-feature models regress log10 of the values (see the registry).
         baseline_params: published per-dataset settings of the baselines (MoleculeACE).
     """
 
@@ -52,6 +53,7 @@ class BenchmarkDataset:
     target_columns: tuple[str, ...] | None = None
     smiles_column: str | None = None
     cliff_file: str | None = None
+    log_target: bool = False
     baseline_params: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
@@ -65,6 +67,9 @@ class Suite:
         first_seed: seeds are `first_seed .. first_seed + n - 1`.
         default_seeds: `n` when `--seeds` is not given.
         protocol: one paragraph for the report.
+        train_file_is_train: the protocol's training data is the whole train file (TDC's
+            train_val, MoleculeACE's train), so models that choose nothing on validation (`gbm`)
+            are fitted on train + valid; otherwise (MoleculeNet) on train alone.
     """
 
     name: str
@@ -72,6 +77,7 @@ class Suite:
     first_seed: int
     default_seeds: int
     protocol: str
+    train_file_is_train: bool = False
 
     def seeds(self, n: int | None) -> list[int]:
         count = self.default_seeds if n is None else n
@@ -93,7 +99,9 @@ class Suite:
 
 def _bundled(name: str, split: str) -> BenchmarkDataset:
     spec = get_dataset(name)
-    return BenchmarkDataset(name, spec.task, spec.metric, data=name, split=split)
+    return BenchmarkDataset(
+        name, spec.task, spec.metric, data=name, split=split, log_target=spec.log_target
+    )
 
 
 def moleculenet() -> Suite:
@@ -121,6 +129,7 @@ def admet() -> Suite:
             "scaffold split (7/8 : 1/8) with seeds 1–5, identical to PyTDC's "
             "get_train_valid_split; each dataset's official metric."
         ),
+        train_file_is_train=True,
     )
 
 
@@ -188,6 +197,7 @@ def moleculeace(work_dir: Path) -> Suite:
             "chooses its epoch on a seeded random 1/8 of train; the ECFP baselines use the "
             "package's per-set settings (ECFP radius 2, 1024 bits) and the whole train part."
         ),
+        train_file_is_train=True,
     )
 
 

@@ -209,18 +209,33 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+_BASES = {
+    "gin": "the GIN without pre-training",
+    "gbm": "the boosted trees without an encoder's embedding",
+}
+
+
 def _change_against_gin(summary: dict[str, Any]) -> list[str]:
-    """Lines of a table: each fine-tuned pre-trained GIN minus the plain GIN of the same run."""
+    """Tables of each pre-trained variant minus its plain model of the same run: `gin+X` and
+    `gin-init` against `gin`, `gbm+X` against `gbm`."""
+    lines: list[str] = []
+    for base in _BASES:
+        lines += _change_against(summary, base)
+    return lines
+
+
+def _change_against(summary: dict[str, Any], base_model: str) -> list[str]:
+    """Lines of a table: each `<base>+X` (or `<base>-init`) minus `<base>` of the same run."""
     suite, models = summary["suite"], summary["models"]
-    others = [m for m in models if m.startswith("gin") and m != "gin"]
-    if "gin" not in models or not others:
+    others = [m for m in models if m.startswith(base_model) and m != base_model]
+    if base_model not in models or not others:
         return []
     lines = [
         "",
-        "## Change against the GIN without pre-training (same run, same splits and seeds)",
+        f"## Change against {_BASES[base_model]} (same run, same splits and seeds)",
         "",
-        "Difference of the means in each dataset's headline metric (model − gin; the sign as "
-        "the metric's, so + is better for ROC-AUC and worse for RMSE).",
+        f"Difference of the means in each dataset's headline metric (model − {base_model}; the "
+        "sign as the metric's, so + is better for ROC-AUC and worse for RMSE).",
         "",
         "| dataset | metric | " + " | ".join(others) + " |",
         "|" + "---|" * (len(others) + 2),
@@ -230,7 +245,7 @@ def _change_against_gin(summary: dict[str, Any]) -> list[str]:
     for row in summary["datasets"]:
         metric = row["metric"]
         scale = _scale(suite, metric)
-        base = row["results"]["gin"].get(metric)
+        base = row["results"][base_model].get(metric)
         cells = []
         for m in others:
             entry = row["results"][m].get(metric)
@@ -243,7 +258,7 @@ def _change_against_gin(summary: dict[str, Any]) -> list[str]:
             cells.append(f"{delta * scale:+.{_digits(scale)}f}")
         lines.append(f"| {row['name']} | {metric} | " + " | ".join(cells) + " |")
     lines.append(
-        "| *better than gin on* | | "
+        f"| *better than {base_model} on* | | "
         + " | ".join(f"{better[m]} of {compared[m]}" for m in others)
         + " |"
     )

@@ -1,0 +1,172 @@
+"""Gradient-boosted trees (CatBoost) on a feature matrix, one model per task.
+
+Regression targets are standardised on the fit rows (after log10 where `log_target` says the
+values are log-normal, as clearances and half-lives are) and predictions are transformed back to
+the user's units; classification models give the probability of class 1. A task with a single
+class (or no label) among the fit rows predicts its rate (0.5 when unlabelled).
+
+A fitted model serialises to CatBoost's own binary format (`to_blobs`), so the molbridge bundle
+that carries it stays pickle-free; `from_blobs` rebuilds it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from catboost import CatBoost, CatBoostClassifier, CatBoostRegressor
+
+
+@dataclass(frozen=True)
+class GBMConfig:
+    """What the trees are fitted with (CatBoost's defaults otherwise, as the recipe used).
+
+    Attributes:
+        iterations: boosting rounds.
+        learning_rate: `None` lets CatBoost choose it from the data size and iterations.
+        depth: tree depth.
+        threads: CatBoost threads (`None`: all cores).
+    """
+
+    iterations: int = 1000
+    learning_rate: float | None = None
+    depth: int = 6
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.iterations < 1 or self.depth < 1:
+            raise ValueError(f"iterations and depth must be >= 1, got {self}")
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+
+    def to_config(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "threads"}
+
+
+@dataclass
+class GBMTask:
+    """What one task's model needs besides its trees: how to turn its output into units."""
+
+    kind: str  # "trees" or "constant"
+    mean: float = 0.0  # regression: the standardised target's mean and std (after log10)
+    std: float = 1.0
+    log_target: bool = False
+    constant: float = 0.0
+
+
+@dataclass
+class GBMModel:
+    """One CatBoost model (or a constant) per task.
+
+    Attributes:
+        task_type: `classification` or `regression`.
+        tasks: per task, how its output becomes a prediction.
+        models: per task, the fitted CatBoost model (`None` for a constant task).
+    """
+
+    task_type: str
+    tasks: list[GBMTask]
+    models: list[CatBoost | None] = field(default_factory=list)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """`[n, n_tasks]` float64: probabilities (classification) or values in the user's units."""
+        out = np.zeros((len(x), len(self.tasks)))
+        for j, (task, model) in enumerate(zip(self.tasks, self.models, strict=True)):
+            if model is None or len(x) == 0:
+                out[:, j] = task.constant
+            elif self.task_type == "classification":
+                out[:, j] = model.predict(x, prediction_type="Probability")[:, 1]
+            else:
+                values = model.predict(x) * task.std + task.mean
+                out[:, j] = 10.0**values if task.log_target else values
+        return out
+
+    def to_blobs(self) -> tuple[dict[str, Any], list[bytes]]:
+        """(the per-task facts as JSON-able config, one CatBoost binary blob per task or b'')."""
+        blobs = []
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder, "model.cbm")
+            for model in self.models:
+                if model is None:
+                    blobs.append(b"")
+                    continue
+                model.save_model(str(path), format="cbm")  # CatBoost's own binary format
+                blobs.append(path.read_bytes())
+        return {"task_type": self.task_type, "tasks": [asdict(t) for t in self.tasks]}, blobs
+
+    @classmethod
+    def from_blobs(cls, config: dict[str, Any], blobs: list[bytes]) -> GBMModel:
+        tasks = [GBMTask(**t) for t in config["tasks"]]
+        if len(blobs) != len(tasks):
+            raise ValueError(f"{len(blobs)} tree models for {len(tasks)} tasks")
+        models: list[CatBoost | None] = []
+        for task, blob in zip(tasks, blobs, strict=True):
+            if task.kind == "constant":
+                models.append(None)
+                continue
+            model = CatBoost()
+            model.load_model(blob=blob)
+            models.append(model)
+        return cls(config["task_type"], tasks, models)
+
+
+def fit_gbm(
+    x: np.ndarray,
+    y: np.ndarray,
+    task_type: str,
+    seed: int,
+    config: GBMConfig | None = None,
+    log_target: bool = False,
+) -> GBMModel:
+    """Fit one model per column of `y` (`[n, n_tasks]`, NaN = missing) on its labelled rows.
+
+    Raises:
+        ValueError: `log_target` with a target value <= 0 (its log10 is undefined).
+    """
+    config = config or GBMConfig()
+    params: dict[str, Any] = {
+        "iterations": config.iterations,
+        "depth": config.depth,
+        "random_seed": seed,
+        "verbose": 0,
+        "allow_writing_files": False,
+    }
+    if config.learning_rate is not None:
+        params["learning_rate"] = config.learning_rate
+    if config.threads is not None:
+        params["thread_count"] = config.threads
+    tasks: list[GBMTask] = []
+    models: list[CatBoost | None] = []
+    for j in range(y.shape[1]):
+        labelled = ~np.isnan(y[:, j])
+        target = y[labelled, j]
+        if task_type == "classification":
+            if len(np.unique(target)) < 2:
+                rate = float(target.mean()) if len(target) else 0.5
+                tasks.append(GBMTask("constant", constant=rate))
+                models.append(None)
+                continue
+            model: CatBoost = CatBoostClassifier(**params)
+            model.fit(x[labelled], target.astype(int))
+            tasks.append(GBMTask("trees"))
+        else:
+            if log_target:
+                if (target <= 0).any():
+                    raise ValueError(
+                        f"a log10 target needs values > 0; task {j} has {int((target <= 0).sum())}"
+                        " values <= 0"
+                    )
+                target = np.log10(target)
+            if len(target) == 0:
+                tasks.append(GBMTask("constant", constant=float("nan")))
+                models.append(None)
+                continue
+            mean, std = float(target.mean()), float(target.std()) or 1.0
+            model = CatBoostRegressor(**params)
+            model.fit(x[labelled], (target - mean) / std)
+            tasks.append(GBMTask("trees", mean=mean, std=std, log_target=log_target))
+        models.append(model)
+    return GBMModel(task_type, tasks, models)
