@@ -6,8 +6,8 @@
 - `gbm+LABEL`: the same features with the frozen encoder LABEL's pooled embedding appended.
 - `probe+LABEL`: the encoder's embedding alone into ridge / logistic regression, strength chosen
   on valid (`estimators/probe.py`).
-Features and embeddings are computed once per molecule and cached (`data/feature_store.py`);
-each worker process keeps its embedders and stores for the whole run.
+Features and embeddings are computed once per molecule and cached
+(`pipeline/frozen_features.py`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from rdkit import rdBase
 
 from molbridge.benchmarks.suites import BenchmarkDataset
-from molbridge.data.feature_store import FeatureStore, owner_key
 from molbridge.estimators import GBMConfig, fit_gbm, fit_probe
-from molbridge.featurize.tabular import TabularFeaturizer
 from molbridge.pipeline.data_prep import Part, PreparedData
-from molbridge.pipeline.embeddings import Embedder, embed_parts, embedding_store, resolve_embedder
+from molbridge.pipeline.frozen_features import FeatureRecipe, part_matrices
 
 KINDS = ("gbm", "probe")
 
@@ -43,62 +40,10 @@ class FrozenFit:
     record: dict[str, Any]
 
 
-_EMBEDDERS: dict[str, tuple[Embedder, FeatureStore]] = {}  # per process
-_TABULAR: dict[str, FeatureStore] = {}
-
-
-def tabular_store(cache_dir: Path | None) -> tuple[TabularFeaturizer, FeatureStore]:
-    """The tabular featurizer and its per-molecule cache (one per process)."""
-    featurizer = TabularFeaturizer()
-    key = owner_key({"tabular": featurizer.to_config(), "rdkit": rdBase.rdkitVersion})
-    if key not in _TABULAR:
-        _TABULAR[key] = FeatureStore(key, featurizer.many, cache_dir=cache_dir)
-    return featurizer, _TABULAR[key]
-
-
-def embedder_of(spec: str, precision: str, cache_dir: Path | None) -> tuple[Embedder, FeatureStore]:
-    """The embedder of an `--init` value and its cache (built once per process)."""
-    key = f"{spec}|{precision}"
-    if key not in _EMBEDDERS:
-        embedder = resolve_embedder(spec, precision)
-        _EMBEDDERS[key] = (embedder, embedding_store(embedder, cache_dir))
-    return _EMBEDDERS[key]
-
-
 def _parts(data: PreparedData) -> list[Part]:
     splits = data.splits
     assert splits.test is not None, "benchmark suites have a test part"
     return [splits.train, splits.valid, splits.test]
-
-
-def features(
-    model: str,
-    data: PreparedData,
-    encoders: dict[str, str],
-    precision: str = "auto",
-    cache_dir: Path | None = None,
-) -> tuple[list[np.ndarray], dict[str, Any]]:
-    """The train, valid and test matrices of `model`, and a description of their columns."""
-    kind, _, label = model.partition("+")
-    parts = _parts(data)
-    blocks: list[list[np.ndarray]] = []
-    described: dict[str, Any] = {}
-    if kind == "gbm":
-        featurizer, store = tabular_store(cache_dir)
-        store.remember([s for p in parts for s in p.smiles.tolist()])
-        blocks.append([store.rows(p.smiles.tolist()) for p in parts])
-        described["tabular"] = {
-            k: v for k, v in featurizer.to_config().items() if k != "descriptors"
-        }
-        described["tabular"]["n_features"] = featurizer.n_features
-    if label:
-        if label not in encoders:
-            raise ValueError(f"model {model}: no encoder labelled {label!r} (give --init)")
-        embedder, store = embedder_of(encoders[label], precision, cache_dir)
-        blocks.append(embed_parts(embedder, store, [(p.smiles.tolist(), p.graphs) for p in parts]))
-        described["encoder"] = {"init": encoders[label], "dim": embedder.dim}
-    matrices = [np.concatenate([b[k] for b in blocks], axis=1) for k in range(3)]
-    return matrices, described
 
 
 def fit_cell(
@@ -110,16 +55,22 @@ def fit_cell(
     fit_on_train_and_valid: bool,
     precision: str = "auto",
     cache_dir: Path | None = None,
+    gbm_iterations: int = 1000,
 ) -> FrozenFit:
     """Fit `model` on one (dataset, seed) cell and predict its test part."""
-    (x_train, x_valid, x_test), described = features(model, data, encoders, precision, cache_dir)
+    kind, _, label = model.partition("+")
+    if label and label not in encoders:
+        raise ValueError(f"model {model}: no encoder labelled {label!r} (give --init)")
+    recipe = FeatureRecipe(tabular=kind == "gbm", encoder=encoders[label] if label else None)
+    parts = [(p.smiles.tolist(), p.graphs) for p in _parts(data)]
+    (x_train, x_valid, x_test), described = part_matrices(recipe, parts, precision, cache_dir)
     splits = data.splits
     y_train, y_valid = splits.train.y, splits.valid.y
     if model.startswith("gbm"):
         if fit_on_train_and_valid:
             x_train = np.concatenate([x_train, x_valid])
             y_train = np.concatenate([y_train, y_valid])
-        config = GBMConfig(threads=torch.get_num_threads())
+        config = GBMConfig(iterations=gbm_iterations, threads=torch.get_num_threads())
         fitted = fit_gbm(x_train, y_train, dataset.task, seed, config, dataset.log_target)
         record = {"gbm": config.to_config(), "fit_rows": len(x_train)}
         pred = fitted.predict(x_test)

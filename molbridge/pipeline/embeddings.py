@@ -68,6 +68,7 @@ class GraphEmbedder:
         precision: str = "auto",
     ) -> None:
         self.precision = resolve_precision(precision)
+        self.source = encoder  # as given, for saving
         self.encoder = encoder.for_inference(_inference_dtype(self.precision))
         self.featurizer = featurizer
         self.identity = identity | {"precision": self.precision}

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from molbridge.chem import parse_many
 from molbridge.data.packed import GraphBatch, PackedGraphs
 from molbridge.data.table import featurize_smiles, read_table
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io import load_bundle
+from molbridge.io import Bundle, load_bundle
 from molbridge.io.atomic import atomic_write
 from molbridge.io.outputs import check_output_file, write_csv
 from molbridge.pipeline.models import build_property_models, encoder_from_bundle
@@ -146,12 +147,18 @@ def predict_file(
     out = check_output_file(out, inputs=(data, model_path))  # before any work
     set_threads(threads)
     bundle = load_bundle(model_path)
-    featurizer, models = build_property_models(bundle, str(model_path))
     frame = read_table(data)
     column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
-    values, errors = predict_frame(models, featurizer, frame[column].tolist(), precision=precision)
+    if bundle.kind == GBM_KIND:
+        values, errors, targets = _gbm_rows(bundle, str(model_path), frame[column].tolist())
+    else:
+        featurizer, models = build_property_models(bundle, str(model_path))
+        values, errors = predict_frame(
+            models, featurizer, frame[column].tolist(), precision=precision
+        )
+        targets = list(models[0].config.target_names)
     result = frame.copy()
-    for j, name in enumerate(models[0].config.target_names):
+    for j, name in enumerate(targets):
         result[f"{name}_pred"] = values[:, j]
     result[ERROR_COLUMN] = errors
     write_csv(result, out)
@@ -180,6 +187,13 @@ def embed_file(
         check_output_file(out.with_suffix(".errors.csv"), inputs=(data, model_path))
     set_threads(threads)
     bundle = load_bundle(model_path)
+    if bundle.kind == GBM_KIND:
+        frame = read_table(data)
+        column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
+        smiles = frame[column].tolist()
+        embeddings, errors, _ = _gbm_rows(bundle, str(model_path), smiles, features=True)
+        _write_embeddings(out, embeddings.astype(np.float32), errors, smiles, column)
+        return embeddings.astype(np.float32), errors
     encoder = encoder_from_bundle(bundle, source=str(model_path))
     encoder = encoder.for_inference(_inference_dtype(precision))
     featurizer = GraphFeaturizer.from_config(bundle.featurizer)
@@ -195,6 +209,13 @@ def embed_file(
             embeddings[rows[index]] = (
                 encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs).float().numpy()
             )
+    _write_embeddings(out, embeddings, errors, smiles, column)
+    return embeddings, errors
+
+
+def _write_embeddings(
+    out: Path, embeddings: np.ndarray, errors: list[str], smiles: list[object], column: str
+) -> None:
     if out.suffix == ".npy":
         with atomic_write(out) as partial, open(partial, "wb") as handle:
             np.save(handle, embeddings)
@@ -208,4 +229,30 @@ def embed_file(
         table.insert(0, column, [s if isinstance(s, str) else "" for s in smiles])
         with atomic_write(out) as partial:
             table.to_parquet(partial, index=False)
-    return embeddings, errors
+
+
+GBM_KIND = "gbm-model"
+
+
+def _gbm_rows(
+    bundle: Bundle, source: str, smiles: list[object], features: bool = False
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """A gbm bundle's predictions (or, with `features`, its input rows) for every input row:
+    NaN rows and an error text for the invalid ones; and its target names."""
+    from molbridge.pipeline.train_gbm import gbm_features, load_gbm
+
+    model, featurizer, embedder = load_gbm(bundle, source)
+    errors = [""] * len(smiles)
+    valid: list[int] = []
+    for row, mol, error in parse_many(smiles):
+        if mol is None:
+            errors[row] = error or "invalid"
+        else:
+            valid.append(row)
+    x = gbm_features(featurizer, embedder, [str(smiles[r]) for r in valid])
+    targets = list(bundle.task.get("target_names", []))
+    width = x.shape[1] if features else len(model.tasks)
+    out = np.full((len(smiles), width), np.nan)
+    if valid:
+        out[valid] = x if features else model.predict(x)
+    return out, errors, targets

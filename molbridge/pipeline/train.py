@@ -45,6 +45,9 @@ from molbridge.tasks.random_state import RandomStateCheckpoint
 log = logging.getLogger(__name__)
 
 
+MODELS = ("gin", "gbm")
+
+
 @dataclass
 class TrainConfig:
     """Everything `molbridge train` needs; written to `config.yaml` as resolved.
@@ -81,14 +84,21 @@ class TrainConfig:
     bond_features: list[str] | None = None
     progress: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    model: str = "gin"  # or "gbm": boosted trees on fixed features (pipeline/train_gbm.py)
+    log_target: bool | None = None  # gbm: regress log10 (None: the bundled dataset's own)
+    gbm_iterations: int = 1000  # gbm: boosting rounds
 
     def __post_init__(self) -> None:
         check_settings(
             self,
-            ("epochs", "batch_size", "num_layers", "hidden_dim", "ensemble"),
+            ("epochs", "batch_size", "num_layers", "hidden_dim", "ensemble", "gbm_iterations"),
             positive=("lr",),
             below_one=("dropout",),
         )
+        if self.model not in MODELS:
+            raise ValueError(f"unknown --model {self.model!r}; valid: {', '.join(MODELS)}")
+        if self.model == "gbm" and self.ensemble != 1:
+            raise ValueError("--ensemble is for the GIN; a gbm model is one set of trees")
 
 
 @dataclass
@@ -231,6 +241,10 @@ def write_predictions(part: Part, pred: np.ndarray, targets: Sequence[str], path
 
 def train(config: TrainConfig) -> TrainResult:
     """Run a whole fine-tuning job; see the module docstring for its outputs."""
+    if config.model == "gbm":
+        from molbridge.pipeline.train_gbm import train_gbm
+
+        return cast(TrainResult, train_gbm(config))
     if config.ensemble < 1:
         raise ValueError("--ensemble must be at least 1")
     # before any work: a bad --out fails now, and a fresh run removes only its own old outputs

@@ -103,7 +103,7 @@ def _mean_ranks(rows: list[dict[str, Any]], models: Sequence[str]) -> dict[str, 
     return {m: float(np.mean(v)) for m, v in ranks.items() if v}
 
 
-def _scale(suite: str, metric: str) -> float:
+def metric_scale(suite: str, metric: str) -> float:
     """100 for the metrics the papers print as percentages, else 1."""
     return 100.0 if (suite, metric) in _PERCENT else 1.0
 
@@ -116,7 +116,7 @@ def _digits(scale: float) -> int:
 def _fmt(suite: str, metric: str, entry: dict[str, Any] | None) -> str:
     if not entry:
         return "—"
-    scale = _scale(suite, metric)
+    scale = metric_scale(suite, metric)
     digits = _digits(scale)
     if len(entry.get("values", ())) == 1:  # one seed: no spread to show
         return f"{entry['mean'] * scale:.{digits}f}"
@@ -140,7 +140,7 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
         rows = [r for r in summary["datasets"] if metric in r["metrics"]]
         higher = get_metric("rmse" if metric == "rmse_cliff" else metric)[1]
         shown_anchors = [a for a in anchors if any(r["name"] in a.values for r in rows)]
-        scale = _scale(suite, metric)
+        scale = metric_scale(suite, metric)
         direction = "higher" if higher else "lower"
         unit = f"{metric}{' × 100' if scale == 100 else ''} ({direction} is better)"
         lines += ["", f"## {unit}", ""]
@@ -183,6 +183,7 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
                 f"{a.source} ({a.status}) |"
             )
     lines += _change_against_gin(summary)
+    lines += _reproduction(summary)
     if summary["mean_rank"]:
         lines += ["", "## Mean rank by the headline metric (1 = best)", ""]
         lines += ["| " + " | ".join(models) + " |", "|" + "---|" * len(models)]
@@ -215,6 +216,50 @@ _BASES = {
 }
 
 
+REPRODUCED_STDS = 2.0
+REPRODUCED_RELATIVE = 0.02
+
+
+def reproduced(mean: float, std: float, published: float) -> bool:
+    """Within `REPRODUCED_STDS` of our std, or within `REPRODUCED_RELATIVE` of the value."""
+    gap = abs(mean - published)
+    return gap <= REPRODUCED_STDS * std or gap <= REPRODUCED_RELATIVE * abs(published)
+
+
+def _reproduction(summary: dict[str, Any]) -> list[str]:
+    """Our `gbm` against the published boosted-tree entry, set by set (TDC only)."""
+    anchor = next(
+        (a for a in ANCHORS.get(summary["suite"], ()) if a.system.startswith("GBM")), None
+    )
+    if anchor is None or "gbm" not in summary["models"]:
+        return []
+    lines = [
+        "",
+        f"## gbm against the published {anchor.system} ({anchor.source})",
+        "",
+        f"Reproduced: within {REPRODUCED_STDS:g} std (ours, over seeds) or within "
+        f"{REPRODUCED_RELATIVE:.0%} of the published value.",
+        "",
+        "| dataset | metric | gbm | published | difference | reproduced |",
+        "|---|---|---|---|---|---|",
+    ]
+    count = total = 0
+    for row in summary["datasets"]:
+        published = anchor.values.get(row["name"])
+        entry = row["results"]["gbm"].get(row["metric"])
+        if published is None or not entry:
+            continue
+        ok = reproduced(entry["mean"], entry["std"], published)
+        count += ok
+        total += 1
+        lines.append(
+            f"| {row['name']} | {row['metric']} | {entry['mean']:.3f} ± {entry['std']:.3f} | "
+            f"{published:.3f} | {entry['mean'] - published:+.3f} | {'yes' if ok else 'no'} |"
+        )
+    lines.append(f"| *reproduced* | | | | | {count} of {total} |")
+    return lines
+
+
 def _change_against_gin(summary: dict[str, Any]) -> list[str]:
     """Tables of each pre-trained variant minus its plain model of the same run: `gin+X` and
     `gin-init` against `gin`, `gbm+X` against `gbm`."""
@@ -244,7 +289,7 @@ def _change_against(summary: dict[str, Any], base_model: str) -> list[str]:
     compared = {m: 0 for m in others}
     for row in summary["datasets"]:
         metric = row["metric"]
-        scale = _scale(suite, metric)
+        scale = metric_scale(suite, metric)
         base = row["results"][base_model].get(metric)
         cells = []
         for m in others:
@@ -278,7 +323,7 @@ def plot_results(summary: dict[str, Any], path: Path) -> None:
     width = 0.8 / max(len(models), 1)
     for ax, metric in zip(axes[:, 0], groups, strict=True):
         rows = [r for r in summary["datasets"] if metric in r["metrics"]]
-        scale = _scale(suite, metric)
+        scale = metric_scale(suite, metric)
         x = np.arange(len(rows))
         for k, model in enumerate(models):
             entries = [r["results"][model].get(metric) for r in rows]

@@ -1,0 +1,220 @@
+"""`molbridge train --model gbm`: boosted trees on a user's table, then predict and embed.
+
+The run reads, splits and checks the data exactly as the GIN's does (`prepare_data`), fits one
+CatBoost model per target on the train part (`estimators/gbm.py`) over the tabular features,
+with a frozen encoder's embedding appended when `--init` is given, and reports valid and test.
+Nothing is chosen on validation (the trees use CatBoost's defaults), so the valid metrics are an
+honest second estimate.
+
+The bundle (`kind: gbm-model`) stays pickle-free: each task's trees are CatBoost's own binary
+format stored as a uint8 tensor, the frozen encoder travels as the part `encoder` (its config and
+weights), and everything is covered by the bundle's digest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+from molbridge import __version__
+from molbridge.data.table import write_skipped
+from molbridge.encoders import GraphEncoderConfig
+from molbridge.estimators import GBMConfig, GBMModel, fit_gbm
+from molbridge.featurize import GraphFeaturizer
+from molbridge.featurize.tabular import TabularFeaturizer
+from molbridge.io import Bundle, CheckpointError, load_weights, save_bundle
+from molbridge.io.bundle import BundlePart
+from molbridge.io.outputs import RunFolder
+from molbridge.metrics import TASK_METRICS, get_metric
+from molbridge.pipeline.data_prep import prepare_data
+from molbridge.pipeline.embeddings import PEER, Embedder, GraphEmbedder, PeerEmbedder
+from molbridge.pipeline.frozen_features import FeatureRecipe, embedder_of, part_matrices
+from molbridge.pipeline.models import _from_config, graph_encoder
+
+log = logging.getLogger(__name__)
+
+KIND = "gbm-model"
+
+
+def _log_target(config: Any, spec: Any) -> bool:
+    """`--log-target`, else the bundled dataset's own (VDss, half-life, clearances)."""
+    if config.log_target is not None:
+        return bool(config.log_target)
+    return bool(spec and spec.log_target)
+
+
+def train_gbm(config: Any) -> Any:
+    """Fit, score and save a `gbm` model; the outputs of `train`, without learning curves."""
+    from molbridge.pipeline.train import TrainResult, _plain, write_predictions
+
+    run = RunFolder.claim(config.out, "train", resume=False, overwrite=config.overwrite)
+    if config.resume:
+        log.info("--resume: a gbm model is fitted in one go; fitting again")
+    data = prepare_data(config)
+    splits, task = data.splits, data.task
+    log_target = _log_target(config, data.spec)
+    if data.skipped:
+        write_skipped(data.skipped, run.file("skipped_rows.csv"))
+        log.warning(
+            "skipped %d invalid rows; listed in %s", len(data.skipped), run.file("skipped_rows.csv")
+        )
+    recipe = FeatureRecipe(tabular=True, encoder=config.init)
+    parts = [splits.train, splits.valid] + ([splits.test] if splits.test is not None else [])
+    cache_dir = Path(config.cache_dir) if config.cache_dir else None
+    started = time.perf_counter()
+    matrices, described = part_matrices(
+        recipe, [(p.smiles.tolist(), p.graphs) for p in parts], cache_dir=cache_dir
+    )
+    gbm_config = GBMConfig(iterations=config.gbm_iterations, threads=torch.get_num_threads())
+    model = fit_gbm(
+        matrices[0], splits.train.y, task.task_type, config.seed, gbm_config, log_target
+    )
+    scores = []
+    for part, x in zip(parts, matrices, strict=False):
+        pred = model.predict(x)
+        scores.append(
+            {
+                name: float(get_metric(name)[0](part.y, pred))
+                for name in TASK_METRICS[task.task_type]
+            }
+        )
+        if part is splits.test:
+            write_predictions(part, pred, task.target_names, run.file("test_predictions.csv"))
+    valid_metrics, test_metrics = scores[1], scores[2] if len(scores) > 2 else {}
+    embedder = embedder_of(config.init) if config.init else None
+    model_path = save_bundle(
+        gbm_bundle(
+            model,
+            TabularFeaturizer(),
+            embedder,
+            task.to_config(),
+            {
+                "smiles_column": config.smiles_column
+                or (data.spec.smiles_column if data.spec else "smiles"),
+                "trained_on": str(data.train_path),
+                "init": config.init,
+                "split": data.split,
+                "log_target": log_target,
+                "gbm": gbm_config.to_config(),
+            },
+        ),
+        run.file("model.ckpt"),
+    )
+    summary = {
+        "dataset": config.data,
+        "model": "gbm",
+        "task": task.task_type,
+        "metric": task.metric,
+        "valid": valid_metrics,
+        "test": test_metrics,
+        "split": data.split,
+        "split_sizes": splits.sizes,
+        "skipped_rows": len(data.skipped),
+        "seed": config.seed,
+        "init": config.init,
+        "features": described,
+        "log_target": log_target,
+        "wall_seconds": time.perf_counter() - started,
+        "earlier_seconds": 0.0,
+        "members": [],
+        "molbridge_version": __version__,
+    }
+    resolved = asdict(config) | {"task_resolved": task.to_config(), "log_target": log_target}
+    run.file("config.yaml").write_text(yaml.safe_dump(_plain(resolved), sort_keys=False))
+    metrics_path = run.file("metrics.json")
+    metrics_path.write_text(json.dumps(_plain(summary), indent=2))
+    return TrainResult(valid_metrics, test_metrics, metrics_path, model_path, summary)
+
+
+def gbm_bundle(
+    model: GBMModel,
+    featurizer: TabularFeaturizer,
+    embedder: Embedder | None,
+    task: dict[str, Any],
+    extra: dict[str, Any],
+) -> Bundle:
+    """The bundle of a fitted gbm model (see the module docstring)."""
+    facts, blobs = model.to_blobs()
+    trees = {
+        f"trees.{j}": torch.frombuffer(bytearray(blob), dtype=torch.uint8)
+        if blob
+        else torch.zeros(0, dtype=torch.uint8)
+        for j, blob in enumerate(blobs)
+    }
+    features: dict[str, Any] = {"tabular": featurizer.to_config(), "embedding": None}
+    parts = {}
+    if isinstance(embedder, GraphEmbedder):
+        features["embedding"] = {"graph": embedder.featurizer.to_config()}
+        encoder = embedder.source
+        parts["encoder"] = BundlePart(encoder.config.to_config(), encoder.state_dict())
+    elif isinstance(embedder, PeerEmbedder):
+        features["embedding"] = {"peer": embedder.identity}
+    return Bundle(
+        kind=KIND,
+        featurizer=features,
+        encoder={},
+        task=task | {"gbm": facts},
+        members=[trees],
+        extra=extra,
+        parts=parts,
+    )
+
+
+def load_gbm(bundle: Bundle, source: str) -> tuple[GBMModel, TabularFeaturizer, Embedder | None]:
+    """The trees, the tabular featurizer and the frozen embedder of a `gbm-model` bundle."""
+    if bundle.kind != KIND:
+        raise CheckpointError(f"{source} is a {bundle.kind!r} bundle, not a gbm model")
+    featurizer = _from_config(
+        TabularFeaturizer.from_config, bundle.featurizer.get("tabular", {}), "featurizer", source
+    )
+    facts = bundle.task.get("gbm", {})
+    blobs = [
+        bytes(bundle.members[0][f"trees.{j}"].numpy().tobytes())
+        for j in range(len(facts.get("tasks", [])))
+        if f"trees.{j}" in bundle.members[0]
+    ]
+    try:
+        model = GBMModel.from_blobs(facts, blobs)
+    except Exception as err:  # CatBoost raises its own error for a damaged blob
+        raise CheckpointError(f"{source}: its trees could not be read: {err}") from err
+    embedding = bundle.featurizer.get("embedding")
+    embedder: Embedder | None = None
+    if embedding and "graph" in embedding:
+        graph_featurizer = _from_config(
+            GraphFeaturizer.from_config, embedding["graph"], "graph featurizer", source
+        )
+        part = bundle.parts.get("encoder")
+        if part is None:
+            raise CheckpointError(f"{source}: its embedding needs the part 'encoder', absent")
+        config = _from_config(GraphEncoderConfig.from_config, part.config, "encoder", source)
+        encoder = graph_encoder(config)
+        load_weights(encoder, part.state, f"{source} (part 'encoder')")
+        embedder = GraphEmbedder(encoder.eval(), graph_featurizer, {"bundle": source}, "encoder")
+    elif embedding and "peer" in embedding:
+        embedder = PeerEmbedder()
+        if embedder.identity != embedding["peer"]:
+            raise CheckpointError(
+                f"{source} was fitted on {embedding['peer']}, but {embedder.identity} is installed"
+            )
+    return model, featurizer, embedder
+
+
+def gbm_features(
+    featurizer: TabularFeaturizer, embedder: Embedder | None, smiles: list[str]
+) -> np.ndarray:
+    """The model's input rows for valid SMILES (tabular features, then the embedding)."""
+    x = featurizer.many(smiles)
+    if embedder is not None:
+        x = np.concatenate([x, embedder.embed_smiles(smiles)], axis=1)
+    return x
+
+
+__all__ = ["KIND", "PEER", "gbm_bundle", "gbm_features", "load_gbm", "train_gbm"]
