@@ -113,3 +113,47 @@ def test_a_single_seed_is_shown_without_a_spread(tmp_path: Path) -> None:
     write_markdown(summary, tmp_path / "r.md")
     row = next(line for line in (tmp_path / "r.md").read_text().splitlines() if "bbbp" in line)
     assert "| **70.0** | 62.0 ± 2.8 |" in row
+
+
+def test_gbm_is_checked_against_the_published_boosted_trees(tmp_path: Path) -> None:
+    from molbridge.benchmarks.suites import admet
+    from molbridge.report.benchmark import reproduced, summarize_cells, write_markdown
+
+    assert reproduced(0.284, 0.010, 0.276)  # within 2 std
+    assert reproduced(0.700, 0.001, 0.707)  # within 2 % of the value
+    assert not reproduced(0.650, 0.010, 0.707)
+    suite = admet()
+    datasets = suite.select(["caco2_wang", "herg"])
+    records = []
+    for seed, (mae, auc) in enumerate([(0.28, 0.80), (0.29, 0.81)], start=1):
+        records += [
+            {"dataset": "caco2_wang", "model": "gbm", "seed": seed, "test": {"mae": mae}},
+            {"dataset": "caco2_wang", "model": "gbm+am", "seed": seed, "test": {"mae": mae - 0.01}},
+            {"dataset": "herg", "model": "gbm", "seed": seed, "test": {"roc_auc": auc}},
+            {"dataset": "herg", "model": "gbm+am", "seed": seed, "test": {"roc_auc": auc}},
+        ]
+    summary = summarize_cells(suite, datasets, ["gbm", "gbm+am"], records)
+    write_markdown(summary, tmp_path / "r.md")
+    text = (tmp_path / "r.md").read_text()
+    assert "| caco2_wang | mae | 0.285 ± 0.007 | 0.276 | +0.009 | yes |" in text
+    assert "| herg | roc_auc | 0.805 ± 0.007 | 0.871 | -0.066 | no |" in text
+    assert "| *reproduced* | | | | | 1 of 2 |" in text
+    assert "| *better than gbm on* | | 1 of 2 |" in text
+
+
+def test_probe_panel_puts_one_row_per_encoder(tmp_path: Path) -> None:
+    from molbridge.benchmarks.probe import summarize_panel, write_panel_markdown
+
+    def suite_summary(a: float, b: float) -> dict:
+        return {
+            "averages": {"rmse": {"n_datasets": 30, "probe+random": a, "probe+am": b}},
+            "mean_rank": {"probe+random": 2.0, "probe+am": 1.0},
+            "seconds": {"probe+random": 60.0, "probe+am": 120.0},
+        }
+
+    panel = summarize_panel({"moleculeace": suite_summary(1.0, 0.9)}, ["random", "am"])
+    assert [r["encoder"] for r in panel["encoders"]] == ["random", "am"]
+    write_panel_markdown(panel, tmp_path / "p.md")
+    text = (tmp_path / "p.md").read_text()
+    assert "| random | — | — | — | 1.000 | — | 1.0 |" in text
+    assert "| am | — | — | — | 0.900 | — | 2.0 |" in text
