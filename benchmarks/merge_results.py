@@ -1,0 +1,69 @@
+"""One report from several runs of the same suite: tables and mean ranks over all their models.
+
+A control row is re-run only when the code under it changed (`../shared/EVALUATION.md`), so a
+new model's run (e.g. `gbm`) is put beside an earlier run's rows (the GIN, ECFP + RF / SVM) by
+reading each run's per-seed values back: from its `cells/` folder when it has one, else from
+its `results.json`. Seeds and datasets must match for the ranks to mean anything; the report
+says which source each model came from.
+
+Usage:  .venv/bin/python benchmarks/merge_results.py --suite admet --out DIR SOURCE [SOURCE ...]
+        (SOURCE: a run folder with cells/, or a results.json)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from molbridge.benchmarks.suites import get_suite
+from molbridge.report.benchmark import plot_results, summarize_cells, write_markdown
+
+
+def records_of(source: Path) -> list[dict[str, Any]]:
+    """Per-seed records of a run folder's cells, or rebuilt from a results.json."""
+    if source.is_dir() and (source / "cells").is_dir():
+        return [
+            json.loads(p.read_text())
+            for p in sorted((source / "cells").glob("*/*/seed*/result.json"))
+        ]
+    summary = json.loads((source if source.is_file() else source / "results.json").read_text())
+    records = []
+    for row in summary["datasets"]:
+        for model, entry in row["results"].items():
+            for k, seed in enumerate(entry.get("seeds", [])):
+                test = {m: entry[m]["values"][k] for m in row["metrics"] if m in entry}
+                records.append({"dataset": row["name"], "model": model, "seed": seed, "test": test})
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("sources", type=Path, nargs="+")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    records, origin = [], {}
+    for source in args.sources:
+        found = records_of(source)
+        for r in found:
+            origin.setdefault(r["model"], str(source))
+        records += [r for r in found if origin[r["model"]] == str(source)]
+    suite = get_suite(args.suite, args.out)
+    names = list(dict.fromkeys(r["dataset"] for r in records))
+    datasets = suite.select(names)
+    models = list(origin)
+    summary = summarize_cells(suite, datasets, models, records)
+    summary["sources"] = origin
+    (args.out / "results.json").write_text(json.dumps(summary, indent=1))
+    write_markdown(summary, args.out / "results.md")
+    with open(args.out / "results.md", "a") as report:
+        report.write("\nSources: " + "; ".join(f"{m}: {s}" for m, s in origin.items()) + "\n")
+    plot_results(summary, args.out / "results.png")
+    print((args.out / "results.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
