@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from rdkit import Chem, DataStructs
+from rdkit import Chem, DataStructs, rdBase
 from rdkit.Avalon import pyAvalonTools
 from rdkit.Chem import rdReducedGraphs
 
@@ -84,6 +84,10 @@ class TabularFeaturizer:
     def many(self, smiles: Sequence[str]) -> np.ndarray:
         """SMILES -> `[n, n_features]`; an invalid one raises naming its position."""
         return self.many_mols([parse_smiles(s, row=i) for i, s in enumerate(smiles)])
+
+    def identity(self) -> dict[str, Any]:
+        """What its values depend on: the config and the RDKit version (descriptors change)."""
+        return {"tabular": self.to_config(), "rdkit": rdBase.rdkitVersion}
 
     def to_config(self) -> dict[str, Any]:
         return {"name": "tabular", **asdict(self), "descriptors": list(self.descriptors)}

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rdkit import rdBase
 
 from molbridge.data.feature_store import FeatureStore, owner_key
 from molbridge.data.packed import PackedGraphs
@@ -46,7 +45,7 @@ _EMBEDDERS: dict[str, Embedder] = {}
 
 def tabular_store(featurizer: TabularFeaturizer, cache_dir: Path | None = None) -> FeatureStore:
     """The per-molecule cache of the tabular features (one per process and featurizer)."""
-    key = owner_key({"tabular": featurizer.to_config(), "rdkit": rdBase.rdkitVersion})
+    key = owner_key(featurizer.identity())
     if key not in _STORES:
         _STORES[key] = FeatureStore(key, featurizer.many, cache_dir=cache_dir)
     return _STORES[key]
