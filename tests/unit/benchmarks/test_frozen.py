@@ -23,6 +23,8 @@ def test_gbm_plus_and_probe_expand_to_every_init_encoder() -> None:
     assert encoder_labels(init_models(["x.ckpt"])) == {"init": "x.ckpt"}
     with pytest.raises(ValueError, match="unknown model"):
         _models(BenchmarkOptions("admet", "out", models=["probe+cp"], init=init))
+    with pytest.raises(ValueError, match="every --init encoder"):
+        _models(BenchmarkOptions("admet", "out", models=["probe"]))  # no --init: nothing to probe
 
 
 def _prepared(tmp_path: Path) -> object:
