@@ -65,7 +65,7 @@ def load_parts(bundle: Bundle, names: Iterable[str], source: str) -> dict[str, n
                 f"{source} has no part {name!r}; its parts: {sorted(bundle.parts) or 'none'}"
             )
         part = bundle.parts[name]
-        module = _from_config(build_encoder, part.config, f"part {name!r}", source)
+        module = checked_config(build_encoder, part.config, f"part {name!r}", source)
         load_weights(module, part.state, f"{source} (part {name!r})")
         modules[name] = module
     return modules
@@ -93,8 +93,10 @@ def _graph_parts(bundle: Bundle, source: str) -> tuple[GraphFeaturizer, GraphEnc
             f"{source} holds a {name!r} encoder, not the graph encoder (gin) this needs "
             "(modality encoders load with molbridge.pipeline.modality.load_modality_encoder)"
         )
-    featurizer = _from_config(GraphFeaturizer.from_config, bundle.featurizer, "featurizer", source)
-    config = _from_config(GraphEncoderConfig.from_config, bundle.encoder, "encoder", source)
+    featurizer = checked_config(
+        GraphFeaturizer.from_config, bundle.featurizer, "featurizer", source
+    )
+    config = checked_config(GraphEncoderConfig.from_config, bundle.encoder, "encoder", source)
     if (config.atom_dims, config.bond_dims) != (featurizer.atom_dims, featurizer.bond_dims):
         raise CheckpointError(
             f"{source}: its encoder expects atom/bond feature sizes "
@@ -104,7 +106,7 @@ def _graph_parts(bundle: Bundle, source: str) -> tuple[GraphFeaturizer, GraphEnc
     return featurizer, config
 
 
-def _from_config(build: Any, config: dict[str, Any], what: str, source: str) -> Any:
+def checked_config(build: Any, config: dict[str, Any], what: str, source: str) -> Any:
     """`build(config)`, a damaged or unknown config reported as a bundle error."""
     try:
         return build(config)
@@ -137,7 +139,7 @@ def build_property_models(
             "(molbridge train writes DIR/model.ckpt)"
         )
     featurizer, encoder_config = _graph_parts(bundle, source)
-    task_config = _from_config(PropertyTaskConfig.from_config, bundle.task, "task", source)
+    task_config = checked_config(PropertyTaskConfig.from_config, bundle.task, "task", source)
     models = []
     for state in bundle.members:
         task = PropertyTask(graph_encoder(encoder_config), task_config)

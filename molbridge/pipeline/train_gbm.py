@@ -18,7 +18,7 @@ import logging
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -37,21 +37,25 @@ from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.pipeline.data_prep import prepare_data
 from molbridge.pipeline.embeddings import PEER, Embedder, GraphEmbedder, PeerEmbedder
 from molbridge.pipeline.frozen_features import FeatureRecipe, embedder_of, part_matrices
-from molbridge.pipeline.models import _from_config, graph_encoder
+from molbridge.pipeline.models import checked_config, graph_encoder
+
+if TYPE_CHECKING:  # train.py imports this module when it runs a gbm
+    from molbridge.data.registry import DatasetSpec
+    from molbridge.pipeline.train import TrainConfig, TrainResult
 
 log = logging.getLogger(__name__)
 
 KIND = "gbm-model"
 
 
-def _log_target(config: Any, spec: Any) -> bool:
+def _log_target(config: TrainConfig, spec: DatasetSpec | None) -> bool:
     """`--log-target`, else the bundled dataset's own (VDss, half-life, clearances)."""
     if config.log_target is not None:
         return bool(config.log_target)
     return bool(spec and spec.log_target)
 
 
-def train_gbm(config: Any) -> Any:
+def train_gbm(config: TrainConfig) -> TrainResult:
     """Fit, score and save a `gbm` model; the outputs of `train`, without learning curves."""
     from molbridge.pipeline.train import TrainResult, _plain, write_predictions
 
@@ -172,7 +176,7 @@ def load_gbm(bundle: Bundle, source: str) -> tuple[GBMModel, TabularFeaturizer, 
     """The trees, the tabular featurizer and the frozen embedder of a `gbm-model` bundle."""
     if bundle.kind != KIND:
         raise CheckpointError(f"{source} is a {bundle.kind!r} bundle, not a gbm model")
-    featurizer = _from_config(
+    featurizer = checked_config(
         TabularFeaturizer.from_config, bundle.featurizer.get("tabular", {}), "featurizer", source
     )
     facts = bundle.task.get("gbm", {})
@@ -188,13 +192,13 @@ def load_gbm(bundle: Bundle, source: str) -> tuple[GBMModel, TabularFeaturizer, 
     embedding = bundle.featurizer.get("embedding")
     embedder: Embedder | None = None
     if embedding and "graph" in embedding:
-        graph_featurizer = _from_config(
+        graph_featurizer = checked_config(
             GraphFeaturizer.from_config, embedding["graph"], "graph featurizer", source
         )
         part = bundle.parts.get("encoder")
         if part is None:
             raise CheckpointError(f"{source}: its embedding needs the part 'encoder', absent")
-        config = _from_config(GraphEncoderConfig.from_config, part.config, "encoder", source)
+        config = checked_config(GraphEncoderConfig.from_config, part.config, "encoder", source)
         encoder = graph_encoder(config)
         load_weights(encoder, part.state, f"{source} (part 'encoder')")
         embedder = GraphEmbedder(encoder.eval(), graph_featurizer, {"bundle": source}, "encoder")
