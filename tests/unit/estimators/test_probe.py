@@ -58,3 +58,22 @@ def test_classification_masks_missing_labels_per_task() -> None:
     assert ((result.test_pred >= 0) & (result.test_pred <= 1)).all()
     truth = y[200:]
     assert ((result.test_pred[:, 0] > 0.5) == (truth[:, 0] > 0.5)).mean() > 0.85
+
+
+def test_the_joint_fit_is_scikit_learns_logistic_regression_per_task() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from molbridge.estimators.probe import _classification
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 8))
+    y = (x[:, :3] + rng.normal(size=(400, 3)) > 0.5).astype(float)
+    y[rng.random(y.shape) < 0.3] = np.nan
+    joint = _classification(x, y, [x[:50]])
+    for c in (LOGISTIC_C[0], LOGISTIC_C[-1]):
+        for j in range(3):
+            rows = ~np.isnan(y[:, j])
+            alone = LogisticRegression(C=c, tol=1e-8, max_iter=5000).fit(x[rows], y[rows, j])
+            np.testing.assert_allclose(
+                joint[c][0][:, j], alone.predict_proba(x[:50])[:, 1], atol=1e-3
+            )
