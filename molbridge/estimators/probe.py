@@ -70,21 +70,24 @@ def _regression(
 def _logistic_objective(
     x: np.ndarray, y: np.ndarray, labelled: np.ndarray, c: float
 ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-    """Sum over tasks of (summed log-loss on the task's labelled rows + ||w_t||^2 / 2c): the
-    objective of scikit-learn's L2 `LogisticRegression(C=c)` for each task, added up. The
-    intercept (last row of W) is not penalised."""
+    """Sum over tasks of (mean log-loss on the task's labelled rows + ||w_t||^2 / (2 c n_t)):
+    the objective of scikit-learn's L2 `LogisticRegression(C=c)` for each task (scaled by its
+    labelled count, as scikit-learn scales it), added up. The intercept (last row of W) is not
+    penalised."""
     n_features, n_tasks = x.shape[1], y.shape[1]
+    per_row = labelled / np.maximum(labelled.sum(0), 1)  # 1/n_t on labelled entries, else 0
+    penalty = 1.0 / (c * np.maximum(labelled.sum(0), 1))
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
         w = flat.reshape(n_features + 1, n_tasks)
         z = x @ w[:-1] + w[-1]
-        # log(1 + e^z) - y z, and its derivative sigmoid(z) - y, on labelled entries only
-        loss = np.where(labelled, np.logaddexp(0.0, z) - y * z, 0.0).sum()
-        residual = np.where(labelled, expit(z) - y, 0.0)
+        # log(1 + e^z) - y z, and its derivative sigmoid(z) - y, weighted 1/n_t where labelled
+        loss = float((per_row * (np.logaddexp(0.0, z) - y * z)).sum())
+        residual = per_row * (expit(z) - y)
         grad = np.empty_like(w)
-        grad[:-1] = x.T @ residual + w[:-1] / c
+        grad[:-1] = x.T @ residual + w[:-1] * penalty
         grad[-1] = residual.sum(0)
-        return float(loss + (w[:-1] ** 2).sum() / (2 * c)), grad.ravel()
+        return loss + float((w[:-1] ** 2 * penalty).sum() / 2), grad.ravel()
 
     return objective
 
@@ -125,7 +128,7 @@ def _classification(
             w,
             jac=True,
             method="L-BFGS-B",
-            options={"maxiter": 500, "gtol": 1e-5},
+            options={"maxiter": 500, "gtol": 1e-4},  # scikit-learn's default tol
         )
         w = result.x
         weights = w.reshape(x.shape[1] + 1, len(fitted))
