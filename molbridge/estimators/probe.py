@@ -75,17 +75,24 @@ def _logistic_objective(
     labelled count, as scikit-learn scales it), added up. The intercept (last row of W) is not
     penalised."""
     n_features, n_tasks = x.shape[1], y.shape[1]
-    per_row = labelled / np.maximum(labelled.sum(0), 1)  # 1/n_t on labelled entries, else 0
-    penalty = 1.0 / (c * np.maximum(labelled.sum(0), 1))
+    counts = np.maximum(labelled.sum(0), 1)
+    penalty = 1.0 / (c * counts)
+    # the element-wise work only on labelled entries (ToxCast labels about a third of its
+    # molecule-task pairs); the products in float32, which halves their cost
+    rows, cols = np.nonzero(labelled)
+    weight = (1.0 / counts)[cols]
+    target = y[rows, cols]
+    x32 = x.astype(np.float32)
+    residual = np.zeros((len(x), n_tasks), dtype=np.float32)
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
         w = flat.reshape(n_features + 1, n_tasks)
-        z = x @ w[:-1] + w[-1]
-        # log(1 + e^z) - y z, and its derivative sigmoid(z) - y, weighted 1/n_t where labelled
-        loss = float((per_row * (np.logaddexp(0.0, z) - y * z)).sum())
-        residual = per_row * (expit(z) - y)
+        z = (x32 @ w[:-1].astype(np.float32))[rows, cols] + w[-1, cols]
+        # log(1 + e^z) - y z, and its derivative sigmoid(z) - y, weighted 1/n_t
+        loss = float((weight * (np.logaddexp(0.0, z) - target * z)).sum())
+        residual[rows, cols] = weight * (expit(z) - target)
         grad = np.empty_like(w)
-        grad[:-1] = x.T @ residual + w[:-1] * penalty
+        grad[:-1] = x32.T @ residual + w[:-1] * penalty
         grad[-1] = residual.sum(0)
         return loss + float((w[:-1] ** 2 * penalty).sum() / 2), grad.ravel()
 
