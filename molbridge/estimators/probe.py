@@ -135,7 +135,7 @@ def _classification(
             w,
             jac=True,
             method="L-BFGS-B",
-            options={"maxiter": 500, "gtol": 1e-4},  # scikit-learn's default tol
+            options={"maxiter": 100, "gtol": 1e-4},  # scikit-learn's defaults
         )
         w = result.x
         weights = w.reshape(x.shape[1] + 1, len(fitted))
