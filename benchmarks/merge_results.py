@@ -32,9 +32,14 @@ def records_of(source: Path) -> list[dict[str, Any]]:
     records = []
     for row in summary["datasets"]:
         for model, entry in row["results"].items():
-            for k, seed in enumerate(entry.get("seeds", [])):
+            seeds = entry.get("seeds", [])
+            for k, seed in enumerate(seeds):
                 test = {m: entry[m]["values"][k] for m in row["metrics"] if m in entry}
-                records.append({"dataset": row["name"], "model": model, "seed": seed, "test": test})
+                seconds = entry.get("seconds", 0.0) / len(seeds)  # only the total was kept
+                records.append(
+                    {"dataset": row["name"], "model": model, "seed": seed, "test": test}
+                    | {"seconds": seconds}
+                )
     return records
 
 
