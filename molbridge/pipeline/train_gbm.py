@@ -35,9 +35,10 @@ from molbridge.io.bundle import BundlePart
 from molbridge.io.outputs import RunFolder
 from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.pipeline.data_prep import prepare_data
-from molbridge.pipeline.embeddings import PEER, Embedder, GraphEmbedder, PeerEmbedder
+from molbridge.pipeline.embeddings import Embedder, GraphEmbedder, PeerEmbedder
 from molbridge.pipeline.frozen_features import FeatureRecipe, embedder_of, part_matrices
 from molbridge.pipeline.models import checked_config, graph_encoder
+from molbridge.pipeline.predict import GBM_KIND
 
 if TYPE_CHECKING:  # train.py imports this module when it runs a gbm
     from molbridge.data.registry import DatasetSpec
@@ -45,7 +46,7 @@ if TYPE_CHECKING:  # train.py imports this module when it runs a gbm
 
 log = logging.getLogger(__name__)
 
-KIND = "gbm-model"
+KIND = GBM_KIND  # the bundle kind; predict.py dispatches on it
 
 
 def _log_target(config: TrainConfig, spec: DatasetSpec | None) -> bool:
@@ -221,4 +222,4 @@ def gbm_features(
     return x
 
 
-__all__ = ["KIND", "PEER", "gbm_bundle", "gbm_features", "load_gbm", "train_gbm"]
+__all__ = ["KIND", "gbm_bundle", "gbm_features", "load_gbm", "train_gbm"]
