@@ -303,7 +303,7 @@ def pretrain(
     ctx: typer.Context,
     strategy: str | None = typer.Option(
         None,
-        help="attr-masking | context-pred (reaction-distill, acml, image-graph, "
+        help="attr-masking | context-pred | reaction-distill (acml, image-graph, "
         "multichannel: planned); required here or in --config.",
     ),
     out: Path | None = typer.Option(

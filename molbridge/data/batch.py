@@ -88,6 +88,10 @@ class ReactionBatch:
         label: `[batch]` int64 reaction class, -1 where unknown, or `None`.
         yield_frac: `[batch]` float32 yield in [0, 1], NaN where unknown, or `None`.
         ids: `[batch]` int64 reaction ids in their stream, or `None`.
+        product_group: `[batch]` int64, equal for reactions that make the same product (so a
+            contrastive loss does not push them apart), or `None`.
+        set_mean_yield: `[batch]` float32 mean yield of each reaction's set (NaN where the set
+            has none), or `None`.
     """
 
     reactants: GraphBatch
@@ -97,6 +101,8 @@ class ReactionBatch:
     label: torch.Tensor | None = None
     yield_frac: torch.Tensor | None = None
     ids: torch.Tensor | None = None
+    product_group: torch.Tensor | None = None
+    set_mean_yield: torch.Tensor | None = None
 
     @property
     def num_graphs(self) -> int:
@@ -114,4 +120,6 @@ class ReactionBatch:
             move(self.label),
             move(self.yield_frac),
             move(self.ids),
+            move(self.product_group),
+            move(self.set_mean_yield),
         )

@@ -3,7 +3,12 @@
 from molbridge.encoders.fingerprint import FingerprintEncoder, FingerprintEncoderConfig
 from molbridge.encoders.graph import GraphEncoder, GraphEncoderConfig
 from molbridge.encoders.image import ImageEncoder, ImageEncoderConfig
-from molbridge.encoders.reaction import ReactionEncoder, ReactionEncoderConfig
+from molbridge.encoders.reaction import (
+    ReactionEncoder,
+    ReactionEncoderConfig,
+    ReactionTeacher,
+    ReactionTeacherConfig,
+)
 from molbridge.encoders.smiles import SmilesEncoder, SmilesEncoderConfig
 from molbridge.encoders.spectrum import SpectrumEncoder, SpectrumEncoderConfig
 
@@ -16,6 +21,8 @@ __all__ = [
     "ImageEncoderConfig",
     "ReactionEncoder",
     "ReactionEncoderConfig",
+    "ReactionTeacher",
+    "ReactionTeacherConfig",
     "SmilesEncoder",
     "SmilesEncoderConfig",
     "SpectrumEncoder",

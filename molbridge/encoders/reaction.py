@@ -1,15 +1,18 @@
 """Reaction encoder: one shared graph encoder reads both sides of a reaction; the two side
-embeddings are combined into one reaction embedding."""
+embeddings are combined into one reaction embedding. `ReactionTeacher` builds on it: the
+reaction-trained teacher of the reaction-distillation strategy."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import torch
 from torch import nn
 
 from molbridge.encoders.graph import GraphEncoder, GraphEncoderConfig
+from molbridge.nn import mlp
+from molbridge.nn.projection import ProjectionHead, ProjectionHeadConfig
 
 COMBINES = ("concat-diff", "diff")
 
@@ -135,3 +138,130 @@ class ReactionEncoder(nn.Module):
         else:
             out = h_p - h_r
         return out if self.projection is None else self.projection(out)
+
+
+@dataclass
+class ReactionTeacherConfig:
+    """Hyper-parameters of `ReactionTeacher`.
+
+    Attributes:
+        reaction: the reaction encoder (its graph encoder reads single molecules too).
+        embedding_dim: width of the space where reactants are transformed into products (the
+            teacher's per-molecule representation, which a student distils).
+        n_classes: reaction classes of the class head (USPTO-50K: 10).
+        head_hidden: hidden width of the class and yield heads.
+    """
+
+    reaction: ReactionEncoderConfig = field(default_factory=ReactionEncoderConfig)
+    embedding_dim: int = 256
+    n_classes: int = 10
+    head_hidden: int = 256
+
+    def __post_init__(self) -> None:
+        if self.reaction.projection_dim is not None:
+            raise ValueError("the teacher's reaction encoder has no projection of its own")
+        for name in ("embedding_dim", "n_classes", "head_hidden"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "name": "reaction-teacher",
+            "reaction": self.reaction.to_config(),
+            "embedding_dim": self.embedding_dim,
+            "n_classes": self.n_classes,
+            "head_hidden": self.head_hidden,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ReactionTeacherConfig:
+        if config.get("name") != "reaction-teacher":
+            raise ValueError(f"not a reaction teacher config: {config}")
+        return cls(
+            ReactionEncoderConfig.from_config(config["reaction"]),
+            int(config["embedding_dim"]),
+            int(config["n_classes"]),
+            int(config["head_hidden"]),
+        )
+
+
+class TeacherOutputs(NamedTuple):
+    """What the teacher makes of a batch of reactions (`b` rows each).
+
+    Attributes:
+        transformed: `[b, embedding_dim]` the reactants' embedding moved by the learned
+            transformation: where the teacher expects the product.
+        product: `[b, embedding_dim]` the products' embedding.
+        class_logits: `[b, n_classes]` reaction class.
+        yield_pred: `[b]` predicted yield in [0, 1].
+    """
+
+    transformed: torch.Tensor
+    product: torch.Tensor
+    class_logits: torch.Tensor
+    yield_pred: torch.Tensor
+
+
+class ReactionTeacher(nn.Module):
+    """The reaction-trained teacher of strategy 1 (reaction distillation).
+
+    One graph encoder reads each side of a reaction (`ReactionEncoder`); a projection maps a
+    side's pooled embedding `h` into the transformation space, `z = P(h)`; the reactants'
+    `z_r` plus a learned residual transformation, `z_r + T(z_r)`, is trained to land on the
+    product's `z_p`. Class and yield heads read the combined reaction embedding
+    `[h_r, h_p, h_p - h_r]`. For a single molecule, `P(graph(molecule))` is the teacher's
+    representation (`molecule_encoder`).
+    """
+
+    def __init__(self, config: ReactionTeacherConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.reaction = ReactionEncoder(config.reaction)
+        width, dim = config.reaction.graph.hidden_dim, config.embedding_dim
+        self.project = ProjectionHead(ProjectionHeadConfig(width, dim, dropout=0.0))
+        self.transform = mlp(dim, dim, dim)
+        self.class_head = mlp(config.reaction.out_dim, config.head_hidden, config.n_classes)
+        self.yield_head = mlp(config.reaction.out_dim, config.head_hidden, 1)
+
+    @property
+    def out_dim(self) -> int:
+        """Width of the per-molecule representation."""
+        return self.config.embedding_dim
+
+    def forward(self, reactants: GraphBatchLike, products: GraphBatchLike) -> TeacherOutputs:
+        h_r, h_p = self.reaction.encode_sides(reactants, products)
+        z_r = self.project(h_r)
+        combined = torch.cat([h_r, h_p, h_p - h_r], dim=-1)
+        return TeacherOutputs(
+            z_r + self.transform(z_r),
+            self.project(h_p),
+            self.class_head(combined),
+            torch.sigmoid(self.yield_head(combined).squeeze(-1)),
+        )
+
+    def molecule_encoder(self) -> MoleculeRepresentation:
+        """A module giving the teacher's representation of single molecules (`[b, out_dim]`
+        from a graph batch's tensors), sharing these weights."""
+        return MoleculeRepresentation(self.reaction.graph, self.project)
+
+
+class MoleculeRepresentation(nn.Module):
+    """`graph -> projection`: the per-molecule representation of a teacher."""
+
+    def __init__(self, graph: GraphEncoder, project: nn.Module) -> None:
+        super().__init__()
+        self.graph, self.project = graph, project
+
+    @property
+    def out_dim(self) -> int:
+        return int(self.project.out_dim)  # type: ignore[arg-type]
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_attr: torch.Tensor,
+        batch: torch.Tensor,
+        num_graphs: int,
+    ) -> torch.Tensor:
+        return self.project(self.graph(x, edge_index, edge_attr, batch, num_graphs))

@@ -14,7 +14,12 @@ from torch import nn
 from molbridge.encoders.fingerprint import FingerprintEncoder, FingerprintEncoderConfig
 from molbridge.encoders.graph import GraphEncoder, GraphEncoderConfig
 from molbridge.encoders.image import ImageEncoder, ImageEncoderConfig
-from molbridge.encoders.reaction import ReactionEncoder, ReactionEncoderConfig
+from molbridge.encoders.reaction import (
+    ReactionEncoder,
+    ReactionEncoderConfig,
+    ReactionTeacher,
+    ReactionTeacherConfig,
+)
 from molbridge.encoders.smiles import SmilesEncoder, SmilesEncoderConfig
 from molbridge.encoders.spectrum import SpectrumEncoder, SpectrumEncoderConfig
 from molbridge.nn.projection import ProjectionHead, ProjectionHeadConfig
@@ -56,6 +61,7 @@ for _name, _config, _module in (
     ("fingerprint-mlp", FingerprintEncoderConfig, FingerprintEncoder),
     ("spectrum-cnn", SpectrumEncoderConfig, SpectrumEncoder),
     ("reaction", ReactionEncoderConfig, ReactionEncoder),
+    ("reaction-teacher", ReactionTeacherConfig, ReactionTeacher),
     ("projection", ProjectionHeadConfig, ProjectionHead),
 ):
     register_encoder(_name, _config, _module)

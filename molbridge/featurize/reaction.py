@@ -149,9 +149,14 @@ class ReactionFeaturizer:
             [self.graph(m) for m in products],
         )
 
-    def __call__(self, reaction: str, row: int | None = None) -> ReactionGraphs:
-        """One reaction SMILES -> `ReactionGraphs`; an invalid component raises naming it."""
-        return self._featurize(reaction, row, {})
+    def __call__(
+        self, reaction: str, row: int | None = None, cache: dict[str, MolGraph] | None = None
+    ) -> ReactionGraphs:
+        """One reaction SMILES -> `ReactionGraphs`; an invalid component raises naming it.
+
+        `cache` (component SMILES -> graph), shared over calls, featurizes each distinct
+        component once."""
+        return self._featurize(reaction, row, {} if cache is None else cache)
 
     def many(self, reactions: Sequence[str]) -> list[ReactionGraphs]:
         """Reaction SMILES -> one `ReactionGraphs` each; an invalid one raises naming its row.

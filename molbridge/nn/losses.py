@@ -44,6 +44,7 @@ def info_nce(
     temperature: float = 0.1,
     weights: torch.Tensor | None = None,
     symmetric: bool = True,
+    same: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """InfoNCE between paired rows of two sets (CLIP style): row i of `query` must pick row i of
     `key` among all rows of the batch, on cosine similarity.
@@ -55,11 +56,18 @@ def info_nce(
         weights: `[b]` non-negative weight of each pair's term (e.g. a reaction's yield); a pair
             of weight 0 contributes no gradient. `None`: all 1. Normalised by their sum.
         symmetric: also score `key -> query` and average both directions.
+        same: `[b]` group of each row (e.g. which product a reaction makes): rows of one group
+            are not negatives of each other (left out of each other's softmax), so duplicates
+            are not pushed apart. `None`: every other row is a negative.
 
     Returns:
         A scalar.
     """
     logits = F.normalize(query.float(), dim=1) @ F.normalize(key.float(), dim=1).T / temperature
+    if same is not None:
+        duplicate = same.unsqueeze(0) == same.unsqueeze(1)
+        duplicate.fill_diagonal_(False)
+        logits = logits.masked_fill(duplicate, -math.inf)
     target = torch.arange(len(query), device=query.device)
     per_row = F.cross_entropy(logits, target, reduction="none")
     if symmetric:
@@ -90,6 +98,35 @@ def soft_target_contrastive(
     rows = torch.sum(-targets * F.log_softmax(logits, dim=-1), dim=-1)
     columns = torch.sum(-targets.T * F.log_softmax(logits.T, dim=-1), dim=-1)
     return ((rows + columns) / 2).mean()
+
+
+def relational_kl(
+    student: torch.Tensor, teacher: torch.Tensor, temperature: float = 0.1
+) -> torch.Tensor:
+    """Relational distillation: the student keeps the teacher's pairwise similarities.
+
+    Each row's cosine similarities to the other rows of the batch (the diagonal left out),
+    divided by `temperature` and softmaxed, give a distribution over neighbours;
+    loss = KL(teacher row || student row), averaged over rows. Zero when the two similarity
+    matrices agree; the embeddings' widths may differ.
+
+    Args:
+        student: `[b, d_s]` embeddings (gradients flow here).
+        teacher: `[b, d_t]` embeddings of the same molecules (treated as fixed targets).
+        temperature: sharpness of the neighbour distributions.
+    """
+    b = student.shape[0]
+    if b < 2:
+        return student.sum() * 0.0
+    eye = torch.eye(b, dtype=torch.bool, device=student.device)
+
+    def neighbours(z: torch.Tensor) -> torch.Tensor:
+        z = F.normalize(z.float(), dim=1)
+        similarity = (z @ z.T / temperature).masked_fill(eye, -math.inf)
+        return F.log_softmax(similarity, dim=1).masked_fill(eye, 0.0)
+
+    target = neighbours(teacher.detach())
+    return F.kl_div(neighbours(student), target, log_target=True, reduction="sum") / b
 
 
 def margin_triplet(

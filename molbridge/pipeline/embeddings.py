@@ -138,14 +138,14 @@ def bundle_embedder(bundle: Bundle, source: str, precision: str = "auto") -> Gra
         raise CheckpointError(f"{source} is a {bundle.kind!r} bundle, not a graph encoder")
     encoder = encoder_from_bundle(bundle, source=source).eval()
     featurizer = GraphFeaturizer.from_config(bundle.featurizer)
-    identity = {"encoder": bundle.encoder, "weights": _weights_digest(encoder)}
+    identity = {"encoder": bundle.encoder, "weights": state_digest(encoder)}
     return GraphEmbedder(
         encoder, featurizer, identity, label=Path(source).stem, precision=precision
     )
 
 
-def _weights_digest(module: torch.nn.Module) -> str:
-    """sha256 over the module's parameter names and values."""
+def state_digest(module: torch.nn.Module) -> str:
+    """sha256 over the module's state (parameters and buffers: names and values)."""
     digest = hashlib.sha256()
     for name, tensor in sorted(module.state_dict().items()):
         digest.update(name.encode())
@@ -158,7 +158,7 @@ def resolve_embedder(spec: str, precision: str = "auto") -> Embedder:
     if spec == RANDOM:
         featurizer = GraphFeaturizer()
         encoder = random_encoder(featurizer)
-        identity = {"encoder": encoder.config.to_config(), "weights": _weights_digest(encoder)}
+        identity = {"encoder": encoder.config.to_config(), "weights": state_digest(encoder)}
         return GraphEmbedder(encoder, featurizer, identity, label=RANDOM, precision=precision)
     if spec == PEER:
         return PeerEmbedder()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -36,7 +35,6 @@ import numpy as np
 import pandas as pd
 import torch
 import yaml
-from lightning.pytorch.callbacks import ModelCheckpoint
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
@@ -69,8 +67,9 @@ from molbridge.featurize import (
 from molbridge.io import Bundle, CheckpointError, load_bundle, load_weights, save_bundle
 from molbridge.io.outputs import RunFolder, write_csv
 from molbridge.pipeline.checks import check_settings
+from molbridge.pipeline.epochs import fit_epochs
 from molbridge.pipeline.pretrain import OUTPUTS as PRETRAIN_OUTPUTS
-from molbridge.pipeline.pretrain import PretrainResult, newest_checkpoint
+from molbridge.pipeline.pretrain import PretrainResult
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
     FingerprintAutoencoderConfig,
@@ -83,7 +82,6 @@ from molbridge.tasks.pretrain import (
     SpectrumAutoencoderConfig,
     SpectrumAutoencoderPretraining,
 )
-from molbridge.tasks.random_state import RandomStateCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -297,30 +295,17 @@ def pretrain_modality(config: ModalityConfig) -> PretrainResult:
         drop_last=len(prepared.inputs) > config.batch_size,  # batch norm needs 2+ rows
         generator=torch.Generator().manual_seed(config.seed),
     )
-    every_epoch = ModelCheckpoint(
-        dirpath=out / "checkpoints",
-        filename="epoch{epoch}-step{step}",
-        every_n_epochs=1,
-        save_on_train_epoch_end=True,
-        save_top_k=-1,
-        auto_insert_metric_name=False,
-    )
-    trainer = L.Trainer(
-        max_epochs=config.epochs,
-        accelerator="cpu" if not torch.cuda.is_available() else "auto",
-        devices=1,
-        precision=config.precision,  # type: ignore[arg-type]
-        callbacks=[every_epoch, RandomStateCheckpoint()],
-        logger=False,
-        enable_progress_bar=config.progress,
-        enable_model_summary=False,
+    fitted = fit_epochs(
+        prepared.task,
+        loader,
+        out / "checkpoints",
+        config.epochs,
+        config.precision,
+        resume=config.resume,
+        progress=config.progress,
         fast_dev_run=config.fast_dev_run,
     )
-    resume_from = newest_checkpoint(out / "checkpoints") if config.resume else None
-    started = time.perf_counter()
-    trainer.fit(prepared.task, loader, ckpt_path=resume_from, weights_only=True)
-    seconds = time.perf_counter() - started
-    steps = int(trainer.global_step)
+    resume_from, seconds, steps = fitted.resumed_from, fitted.seconds, fitted.steps
     summary = {
         "modality": config.modality,
         "corpus": "nmrshiftdb2 (bundled)" if config.modality == "spectrum" else config.corpus,

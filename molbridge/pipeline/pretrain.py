@@ -30,12 +30,15 @@ from molbridge import __version__
 from molbridge.data.corpus import build_corpus
 from molbridge.encoders import GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io import Bundle, BundlePart, CheckpointError, save_bundle
-from molbridge.io.outputs import RunFolder, check_resume_checkpoint
-from molbridge.pipeline import graph_strategies  # noqa: F401  (registers attr-masking, context-pred)
+from molbridge.io import Bundle, BundlePart, save_bundle
+from molbridge.io.outputs import RunFolder
+
+# the strategies' registrations: attr-masking, context-pred; reaction-distill
+from molbridge.pipeline import graph_strategies, reaction_distill  # noqa: F401
 from molbridge.pipeline.checks import check_settings
+from molbridge.pipeline.epochs import newest_checkpoint
 from molbridge.pipeline.models import graph_encoder
-from molbridge.pipeline.strategy import StrategyInputs, get_strategy
+from molbridge.pipeline.strategy import STAGES, StrategyInputs, get_strategy
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
     PretrainTask,
@@ -185,34 +188,6 @@ class _StartClock(L.Callback):
         log.info("training starts %.1f s after the command", self.seconds)
 
 
-def newest_checkpoint(directory: Path) -> str | None:
-    """The newest readable Lightning checkpoint in `directory` (for `--resume`), or None.
-
-    A process killed while writing a checkpoint leaves it truncated: that one is skipped (and
-    named in a warning) for the newest one before it, so the crash costs the steps since then,
-    not the run.
-
-    Raises:
-        CheckpointError: checkpoints exist but none can be read.
-    """
-    saved = sorted(directory.glob("*.ckpt"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    if not saved:
-        log.warning("--resume: no checkpoint in %s yet; starting from scratch", directory)
-        return None
-    for path in saved:
-        try:
-            check_resume_checkpoint(path)
-        except CheckpointError:
-            log.warning("--resume: %s is unreadable (cut short by a crash?); skipping it", path)
-            continue
-        log.info("resuming from %s", path)
-        return str(path)
-    raise CheckpointError(
-        f"cannot resume: none of the {len(saved)} checkpoints in {directory} can be read; "
-        "run again without --resume to start fresh"
-    )
-
-
 def weights_digest(module: torch.nn.Module) -> str:
     """sha256 over the module's parameters (names and bytes), to compare DDP copies.
 
@@ -249,6 +224,9 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         run.file(name)
     for rank in range(config.devices * config.num_nodes):
         run.file(f"rank{rank}_weights.sha256")
+    given = config  # written back as given, with the inputs an earlier stage added
+    if config.strategy in STAGES:  # e.g. a teacher trained before the corpus stream
+        config = STAGES[config.strategy](config, run)
     featurizer = GraphFeaturizer()
     corpus = build_corpus(
         config.corpus,
@@ -320,7 +298,8 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
     digests_path.write_text(weights_digest(encoder) + "\n")
     summary = {
         "strategy": config.strategy,
-        "corpus": config.corpus,
+        "corpus": given.corpus,
+        "corpus_streamed": config.corpus,  # another file when an earlier stage assembled one
         "corpus_molecules": len(corpus),
         "corpus_invalid": corpus.n_inputs - len(corpus),
         "epochs": config.epochs,
@@ -352,7 +331,8 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
             ),
             encoder_path,
         )
-        resolved = asdict(config) | {
+        resolved = asdict(given) | {
+            "inputs": dict(config.inputs),
             "corpus_path": str(corpus.root),
             "strategy_config": task_config(task),
             "molbridge_version": __version__,

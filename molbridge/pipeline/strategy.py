@@ -23,6 +23,7 @@ from molbridge.data.corpus import CorpusShards, ShardStream
 from molbridge.data.views import View, ViewJoin
 from molbridge.encoders import GraphEncoder
 from molbridge.featurize import GraphFeaturizer
+from molbridge.io.outputs import RunFolder
 from molbridge.tasks.pretrain import PretrainTask
 
 if TYPE_CHECKING:
@@ -74,13 +75,19 @@ class Strategy:
 
 
 Builder = Callable[[StrategyInputs], Strategy]
+# An earlier stage: (the run's settings, its folder) -> the settings the corpus stream runs
+# with (e.g. a trained teacher added to `inputs`, a corpus assembled for the stream). It must
+# skip work already done, so that `--resume` and DDP's further processes pass through quickly.
+Stage = Callable[["PretrainConfig", RunFolder], "PretrainConfig"]
 STRATEGIES: dict[str, Builder] = {}
+STAGES: dict[str, Stage] = {}
 # named in the CLI contract, not built yet
-PLANNED = ("reaction-distill", "acml", "image-graph", "multichannel")
+PLANNED = ("acml", "image-graph", "multichannel")
 
 
-def register_strategy(name: str) -> Callable[[Builder], Builder]:
-    """Decorator: make `name` a strategy of `molbridge pretrain`.
+def register_strategy(name: str, before: Stage | None = None) -> Callable[[Builder], Builder]:
+    """Decorator: make `name` a strategy of `molbridge pretrain`; `before`, if given, runs
+    first (in the first process only, before the corpus is read and DDP starts).
 
     Raises:
         ValueError: `name` is registered already.
@@ -90,6 +97,8 @@ def register_strategy(name: str) -> Callable[[Builder], Builder]:
         if name in STRATEGIES:
             raise ValueError(f"strategy {name!r} is registered already")
         STRATEGIES[name] = builder
+        if before is not None:
+            STAGES[name] = before
         return builder
 
     return register

@@ -55,14 +55,28 @@ class AttrMasking(PretrainTask):
         self.head = nn.Linear(encoder.out_dim, atom_dims[0])
 
     def loss(self, batch: GraphBatch) -> tuple[torch.Tensor, dict[str, float]]:
-        n_atoms = batch.x.shape[0]
-        n_masked = max(1, round(self.config.mask_rate * n_atoms))
-        masked = torch.randperm(n_atoms, device=batch.x.device)[:n_masked]
-        target = batch.x[masked, 0]
-        x = batch.x.clone()
-        x[masked] = self.mask_values
+        x, masked = mask_atoms(batch.x, self.config.mask_rate, self.mask_values)
         h = self.encoder.node_embeddings(x, batch.edge_index, batch.edge_attr)
-        logits = self.head(h[masked]).float()
-        loss = F.cross_entropy(logits, target)
-        accuracy = float((logits.argmax(1) == target).float().mean())
-        return loss, {"accuracy": accuracy}
+        return element_loss(self.head(h[masked]), batch.x[masked, 0])
+
+
+def mask_atoms(
+    x: torch.Tensor, rate: float, mask_values: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A copy of the atom features `x` with a random `rate` of the atoms (at least one) set to
+    `mask_values` in every column, and the masked atoms' indices."""
+    n_atoms = x.shape[0]
+    n_masked = max(1, round(rate * n_atoms))
+    masked = torch.randperm(n_atoms, device=x.device)[:n_masked]
+    x = x.clone()
+    x[masked] = mask_values
+    return x, masked
+
+
+def element_loss(
+    logits: torch.Tensor, target: torch.Tensor
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Cross-entropy of masked atoms' element logits, and their accuracy for the log."""
+    logits = logits.float()
+    loss = F.cross_entropy(logits, target)
+    return loss, {"accuracy": float((logits.argmax(1) == target).float().mean())}

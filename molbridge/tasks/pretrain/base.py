@@ -84,8 +84,13 @@ class PretrainTask(L.LightningModule):
     def _flush(self) -> None:
         if not self._window:
             return
-        names = self._window[0].keys()
-        row = {k: sum(w[k] for w in self._window) / len(self._window) for k in names}
+        # a term may be missing from some steps (a batch without any labelled reaction): each
+        # name is averaged over the steps that logged it
+        names = dict.fromkeys(k for w in self._window for k in w)
+        row = {}
+        for name in names:
+            values = [w[name] for w in self._window if name in w]
+            row[name] = sum(values) / len(values)
         self.history.append({"step": float(self.global_step), **row})
         self._window = []
 

@@ -12,7 +12,8 @@ from rdkit import Chem
 from molbridge.data.batch import MultiViewBatch
 from molbridge.data.corpus import ShardStream, build_corpus
 from molbridge.data.corpus_views import embedding_view, fingerprint_view, image_view, smiles_view
-from molbridge.data.reaction_stream import reaction_corpus
+from molbridge.data.reaction_stream import reaction_corpus, reaction_molecules
+from molbridge.data.reactions import load_reactions
 from molbridge.data.views import ViewJoin
 from molbridge.encoders import FingerprintEncoder, FingerprintEncoderConfig
 from molbridge.featurize import ECFPFeaturizer, ImageFeaturizer
@@ -104,6 +105,39 @@ def test_the_reaction_stream_carries_classes_and_yields_where_known() -> None:
     assert batch.num_graphs == 2 and batch.ids.tolist() == [0, 15]
     assert batch.label[0] >= 0 and batch.label[1] == -1
     assert torch.isnan(batch.yield_frac[0]) and 0.0 <= float(batch.yield_frac[1]) <= 1.0
+    # the yield reference is the whole set's mean; products are grouped by their text
+    assert torch.isnan(batch.set_mean_yield[0])
+    assert float(batch.set_mean_yield[1]) == pytest.approx(0.3309, abs=1e-4)
+    products = [r.split(">")[2] for r in load_reactions("buchwald_hartwig").rxn[:10]]
+    groups = corpus.product_group[10:]
+    for i in range(10):
+        for j in range(10):
+            assert (groups[i] == groups[j]) == (products[i] == products[j])
+    assert len(set(corpus.product_group[:10])) == 10  # USPTO: ten different products
+    part = corpus.subset([15, 0])
+    assert part.row.tolist() == [5, 0] and part.collate([0]).yield_frac.tolist() == [
+        pytest.approx(float(batch.yield_frac[1]))
+    ]
+
+
+def test_reaction_molecules_are_distinct_canonical_components() -> None:
+    molecules = reaction_molecules(["buchwald_hartwig"])
+    assert len(molecules) == len(set(molecules)) == 51  # as the featurizer's docstring counts
+    assert all(Chem.MolToSmiles(Chem.MolFromSmiles(s)) == s for s in molecules)
+
+
+def test_reaction_batches_have_the_same_order_for_a_seed_and_epoch() -> None:
+    from molbridge.data.reaction_stream import ReactionData
+
+    corpus = reaction_corpus(["buchwald_hartwig"], limit=40)
+
+    def order(seed: int, epoch: int) -> list[int]:
+        loader = ReactionData(corpus, 8, seed).train_dataloader()
+        loader.sampler.set_epoch(epoch)  # type: ignore[attr-defined]
+        return [i for b in loader for i in b.ids.tolist()]
+
+    assert order(0, 1) == order(0, 1) and order(0, 1) != order(0, 2)
+    assert sorted(order(0, 0)) == list(range(40))
 
 
 def test_a_featurized_view_marks_molecules_without_the_modality_absent(corpus) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,13 @@ import torch
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
-from molbridge.nn.losses import info_nce, margin_triplet, soft_target_contrastive, tanimoto
+from molbridge.nn.losses import (
+    info_nce,
+    margin_triplet,
+    relational_kl,
+    soft_target_contrastive,
+    tanimoto,
+)
 
 
 def test_info_nce_is_low_for_matched_pairs_and_high_for_shuffled() -> None:
@@ -74,3 +80,28 @@ def test_tanimoto_matches_rdkit(counts: bool) -> None:
 def test_tanimoto_of_empty_fingerprints_is_zero() -> None:
     empty = torch.zeros(2, 8)
     assert torch.equal(tanimoto(empty, empty), torch.zeros(2, 2))
+
+
+def test_info_nce_same_group_rows_are_not_negatives() -> None:
+    q = torch.eye(3)
+    k = torch.stack([q[0], q[0], q[2]])  # rows 0 and 1 share a key
+    plain = info_nce(q, k, 0.1, symmetric=False)
+    grouped = info_nce(q, k, 0.1, symmetric=False, same=torch.tensor([7, 7, 8]))
+    assert grouped < plain
+    # rows of different groups are unaffected: with all groups distinct nothing changes
+    assert info_nce(q, k, 0.1, same=torch.arange(3)) == info_nce(q, k, 0.1)
+
+
+def test_relational_kl_zero_for_matching_geometry_positive_otherwise() -> None:
+    torch.manual_seed(0)
+    teacher = torch.randn(8, 5)
+    rotation = torch.linalg.qr(torch.randn(5, 5))[0]
+    # a rotated and rescaled copy has the same cosine similarities, in another width
+    same = torch.cat([teacher @ rotation * 3.0, torch.zeros(8, 2)], dim=1)
+    assert float(relational_kl(same, teacher)) == pytest.approx(0.0, abs=1e-5)
+    assert float(relational_kl(torch.randn(8, 7), teacher)) > 0.01
+    student = torch.randn(8, 7, requires_grad=True)
+    teacher_leaf = teacher.clone().requires_grad_(True)
+    relational_kl(student, teacher_leaf).backward()
+    assert student.grad is not None and teacher_leaf.grad is None  # the teacher is a target
+    assert float(relational_kl(torch.randn(1, 3), torch.randn(1, 3))) == 0.0
