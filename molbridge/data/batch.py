@@ -77,26 +77,32 @@ class MultiViewBatch:
 
 @dataclass
 class ReactionBatch:
-    """A batch of reactions: one `GraphBatch` per side, aligned (graph `i` of each side is
-    reaction `i`).
+    """A batch of `size` reactions: the distinct component molecules of the batch, once each,
+    and for every occurrence of a component on a side, which molecule and which side.
+
+    Reaction `i`'s reactant side is side `i`, its product side `size + i`; a side's embedding
+    pools the atoms of all its components (as if they were one disconnected graph), computed
+    from the component graphs, each encoded once per batch.
 
     Attributes:
-        reactants: `num_graphs` = batch size; each graph is one reaction's merged reactants.
-        products: the same reactions' merged products.
-        agents: the agents' graphs, or `None` when the featurizer merged them into `reactants`.
-        y: `[batch, n_tasks]` float32 targets (e.g. yields), or `None`.
-        label: `[batch]` int64 reaction class, -1 where unknown, or `None`.
-        yield_frac: `[batch]` float32 yield in [0, 1], NaN where unknown, or `None`.
-        ids: `[batch]` int64 reaction ids in their stream, or `None`.
-        product_group: `[batch]` int64, equal for reactions that make the same product (so a
+        molecules: the distinct components' graphs.
+        members: `[k]` int64, for each occurrence, its molecule in `molecules`.
+        sides: `[k]` int64, the side of that occurrence, in `[0, 2 * size)`.
+        size: number of reactions.
+        y: `[size, n_tasks]` float32 targets (e.g. yields), or `None`.
+        label: `[size]` int64 reaction class, -1 where unknown, or `None`.
+        yield_frac: `[size]` float32 yield in [0, 1], NaN where unknown, or `None`.
+        ids: `[size]` int64 reaction ids in their stream, or `None`.
+        product_group: `[size]` int64, equal for reactions that make the same product (so a
             contrastive loss does not push them apart), or `None`.
-        set_mean_yield: `[batch]` float32 mean yield of each reaction's set (NaN where the set
+        set_mean_yield: `[size]` float32 mean yield of each reaction's set (NaN where the set
             has none), or `None`.
     """
 
-    reactants: GraphBatch
-    products: GraphBatch
-    agents: GraphBatch | None = None
+    molecules: GraphBatch
+    members: torch.Tensor
+    sides: torch.Tensor
+    size: int
     y: torch.Tensor | None = None
     label: torch.Tensor | None = None
     yield_frac: torch.Tensor | None = None
@@ -106,16 +112,18 @@ class ReactionBatch:
 
     @property
     def num_graphs(self) -> int:
-        return self.reactants.num_graphs
+        """Reactions in the batch (what a batch's size means for logging)."""
+        return self.size
 
     def to(self, device: torch.device | str) -> ReactionBatch:
         def move(t: torch.Tensor | None) -> torch.Tensor | None:
             return None if t is None else t.to(device)
 
         return ReactionBatch(
-            self.reactants.to(device),
-            self.products.to(device),
-            None if self.agents is None else self.agents.to(device),
+            self.molecules.to(device),
+            self.members.to(device),
+            self.sides.to(device),
+            self.size,
             move(self.y),
             move(self.label),
             move(self.yield_frac),

@@ -17,7 +17,7 @@ import torch
 from molbridge.data.batch import ReactionBatch
 from molbridge.data.packed import PackedGraphs
 from molbridge.data.registry import BUNDLED_DIR, DataIntegrityError, verified_path
-from molbridge.featurize.reaction import ReactionFeaturizer, ReactionGraphs, merge_graphs
+from molbridge.featurize.reaction import ReactionFeaturizer, ReactionGraphs
 
 REACTIONS_DIR = BUNDLED_DIR / "reactions"
 
@@ -169,64 +169,99 @@ def _ordering(name: str, sheet: str) -> np.ndarray:
 
 @dataclass
 class PackedReactions:
-    """Reaction graphs stored side by side as `PackedGraphs` (entry `i` of each is reaction `i`).
+    """Reactions stored as their distinct component molecules, each featurized once, and per
+    reaction the components of each side (CSR: side `i` lists `ids[ptr[i]:ptr[i + 1]]`).
 
     Attributes:
-        reactants: one merged graph per reaction.
-        products: one merged graph per reaction.
-        agents: one merged graph per reaction (empty where a reaction has none), or `None`
-            when no reaction has separate agents.
+        molecules: the distinct components' graphs.
+        smiles: `[n_molecules]` their SMILES as written.
+        reactant_ptr, reactant_ids: each reaction's reactant components (agents included when
+            the featurizer puts them there; kept-apart agents are on neither side).
+        product_ptr, product_ids: each reaction's product components.
     """
 
-    reactants: PackedGraphs
-    products: PackedGraphs
-    agents: PackedGraphs | None = None
+    molecules: PackedGraphs
+    smiles: np.ndarray
+    reactant_ptr: np.ndarray
+    reactant_ids: np.ndarray
+    product_ptr: np.ndarray
+    product_ids: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.reactants)
+        return len(self.reactant_ptr) - 1
 
     def collate(
         self, indices: Sequence[int] | np.ndarray, y: np.ndarray | None = None
     ) -> ReactionBatch:
-        """Batch the reactions at `indices` (in that order), with their rows of `y` if given."""
+        """Batch the reactions at `indices` (in that order), with their rows of `y` if given:
+        the batch's distinct components once each, and which side each occurrence pools into
+        (reaction `i`'s reactants are side `i`, its products side `b + i`)."""
         idx = np.asarray(indices, dtype=np.int64)
+        b = len(idx)
+        r_members, r_counts = _gather(self.reactant_ptr, self.reactant_ids, idx)
+        p_members, p_counts = _gather(self.product_ptr, self.product_ids, idx)
+        members = np.concatenate([r_members, p_members])
+        sides = np.concatenate(
+            [np.repeat(np.arange(b), r_counts), b + np.repeat(np.arange(b), p_counts)]
+        )
+        distinct, position = np.unique(members, return_inverse=True)
         return ReactionBatch(
-            self.reactants.collate(idx),
-            self.products.collate(idx),
-            None if self.agents is None else self.agents.collate(idx),
+            self.molecules.collate(distinct),
+            torch.from_numpy(position.astype(np.int64).reshape(-1)),
+            torch.from_numpy(sides.astype(np.int64)),
+            b,
             None if y is None else torch.from_numpy(np.ascontiguousarray(y[idx], np.float32)),
         )
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> PackedReactions:
-        """A new store holding the reactions at `indices`, in that order."""
+        """The reactions at `indices`, in that order (the molecule table is shared)."""
+        idx = np.asarray(indices, dtype=np.int64)
+        r_members, r_counts = _gather(self.reactant_ptr, self.reactant_ids, idx)
+        p_members, p_counts = _gather(self.product_ptr, self.product_ids, idx)
         return PackedReactions(
-            self.reactants.subset(indices),
-            self.products.subset(indices),
-            None if self.agents is None else self.agents.subset(indices),
+            self.molecules,
+            self.smiles,
+            np.concatenate([[0], np.cumsum(r_counts)]).astype(np.int64),
+            r_members,
+            np.concatenate([[0], np.cumsum(p_counts)]).astype(np.int64),
+            p_members,
         )
+
+
+def _gather(ptr: np.ndarray, ids: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR rows `idx` concatenated, and each row's length."""
+    counts = ptr[idx + 1] - ptr[idx]
+    if not len(idx):
+        return np.zeros(0, np.int64), counts
+    starts = np.repeat(ptr[idx], counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return ids[starts + offsets].astype(np.int64), counts
 
 
 def pack_reactions(
     graphs: Sequence[ReactionGraphs], featurizer: ReactionFeaturizer
 ) -> PackedReactions:
-    """Pack featurized reactions (from `featurizer`) so each side batches with
-    `PackedGraphs.collate`. When some reactions have separate agents, one without gets an
-    empty agent graph.
-    """
+    """Pack featurized reactions (from `featurizer`): each distinct component SMILES stored
+    once, sides as lists of component numbers."""
+    table: dict[str, int] = {}
+    molecules: list = []
+    ptrs: dict[str, list[int]] = {"reactants": [0], "products": [0]}
+    ids: dict[str, list[int]] = {"reactants": [], "products": []}
+    for reaction in graphs:
+        for side in ("reactants", "products"):
+            for component in getattr(reaction, side):
+                if component not in table:
+                    table[component] = len(molecules)
+                    molecules.append(reaction.graphs[component])
+                ids[side].append(table[component])
+            ptrs[side].append(len(ids[side]))
     n_atom_features = len(featurizer.graph.atom_features)
     n_bond_features = len(featurizer.graph.bond_features)
-    reactants = PackedGraphs.from_graphs(
-        [g.reactants for g in graphs], n_atom_features, n_bond_features
+    return PackedReactions(
+        PackedGraphs.from_graphs(molecules, n_atom_features, n_bond_features),
+        np.asarray(list(table), dtype=object),
+        np.asarray(ptrs["reactants"], np.int64),
+        np.asarray(ids["reactants"], np.int64),
+        np.asarray(ptrs["products"], np.int64),
+        np.asarray(ids["products"], np.int64),
     )
-    products = PackedGraphs.from_graphs(
-        [g.products for g in graphs], n_atom_features, n_bond_features
-    )
-    agents = None
-    if any(g.agents is not None for g in graphs):
-        empty = merge_graphs([], n_atom_features, n_bond_features)
-        agents = PackedGraphs.from_graphs(
-            [empty if g.agents is None else g.agents for g in graphs],
-            n_atom_features,
-            n_bond_features,
-        )
-    return PackedReactions(reactants, products, agents)

@@ -15,6 +15,8 @@ from molbridge.nn import mlp
 from molbridge.nn.projection import ProjectionHead, ProjectionHeadConfig
 
 COMBINES = ("concat-diff", "diff")
+# readouts a side can be pooled with from its components' node states
+SIDE_POOLINGS = ("mean", "sum")
 
 
 class GraphBatchLike(Protocol):
@@ -26,6 +28,17 @@ class GraphBatchLike(Protocol):
     edge_attr: torch.Tensor
     batch: torch.Tensor
     num_graphs: int
+
+
+class ReactionBatchLike(Protocol):
+    """What the reaction encoder reads (`molbridge.data.batch.ReactionBatch` fits): distinct
+    component graphs and, per occurrence, its molecule (`members`) and side (`sides`; reaction
+    `i`'s reactants are side `i`, its products side `size + i`)."""
+
+    molecules: GraphBatchLike
+    members: torch.Tensor
+    sides: torch.Tensor
+    size: int
 
 
 @dataclass
@@ -44,6 +57,11 @@ class ReactionEncoderConfig:
     projection_dim: int | None = None
 
     def __post_init__(self) -> None:
+        if self.graph.pooling not in SIDE_POOLINGS:
+            raise ValueError(
+                f"a reaction side pools its components' atoms: the graph encoder's pooling must "
+                f"be one of {list(SIDE_POOLINGS)}, not {self.graph.pooling!r}"
+            )
         if self.combine not in COMBINES:
             raise ValueError(f"unknown combine {self.combine!r}; valid: {list(COMBINES)}")
         if self.projection_dim is not None and self.projection_dim < 1:
@@ -80,9 +98,10 @@ class ReactionEncoderConfig:
 class ReactionEncoder(nn.Module):
     """Encodes reactant and product graphs with ONE `GraphEncoder` and combines them.
 
-    Both sides run through the graph encoder in a single call (the two batches are stacked), so
-    batch norm sees reactants and products together and the weights get one backward pass.
-    A student model can take `encoder.graph`'s weights afterwards.
+    The batch's distinct component molecules run through the graph encoder in a single call, so
+    batch norm sees reactants and products together and the weights get one backward pass; in
+    training, batch norm's statistics are those of the distinct molecules (each counted once),
+    not of every occurrence. A student model can take `encoder.graph`'s weights afterwards.
 
     Args:
         config: the hyper-parameters.
@@ -108,31 +127,29 @@ class ReactionEncoder(nn.Module):
     def out_dim(self) -> int:
         return self.config.out_dim
 
-    def encode_sides(
-        self, reactants: GraphBatchLike, products: GraphBatchLike
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Side embeddings `(h_r, h_p)`, each `[batch, graph.out_dim]`."""
-        n = reactants.num_graphs
-        if products.num_graphs != n:
-            raise ValueError(
-                f"{n} reactant graphs but {products.num_graphs} product graphs in the batch"
-            )
-        n_atoms = reactants.x.shape[0]
-        # Stack both sides into one disjoint batch: product atoms and graphs come after the
-        # reactants', so their edge and graph indices shift by the reactant counts.
-        h = self.graph(
-            torch.cat([reactants.x, products.x]),
-            torch.cat([reactants.edge_index, products.edge_index + n_atoms], dim=1),
-            torch.cat([reactants.edge_attr, products.edge_attr]),
-            torch.cat([reactants.batch, products.batch + n]),
-            2 * n,
-        )
-        return h[:n], h[n:]
+    def encode_sides(self, batch: ReactionBatchLike) -> tuple[torch.Tensor, torch.Tensor]:
+        """Side embeddings `(h_r, h_p)`, each `[batch.size, graph.out_dim]`.
 
-    def forward(self, reactants: GraphBatchLike, products: GraphBatchLike) -> torch.Tensor:
-        """Reaction embeddings `[batch, out_dim]` from aligned reactant and product batches
-        (graph `i` of each is reaction `i`)."""
-        h_r, h_p = self.encode_sides(reactants, products)
+        Each distinct component is encoded once; a side pools the node states of all its
+        components' atoms (mean or sum, as the graph encoder's readout), which is what the
+        graph encoder's readout gives for the side as one disconnected graph: message passing
+        never crosses components.
+        """
+        m = batch.molecules
+        nodes = self.graph.node_embeddings(m.x, m.edge_index, m.edge_attr)
+        width = nodes.shape[1]
+        sums = nodes.new_zeros(m.num_graphs, width).index_add_(0, m.batch, nodes)
+        atoms = torch.bincount(m.batch, minlength=m.num_graphs).to(nodes.dtype)
+        n_sides = 2 * batch.size
+        side_sums = nodes.new_zeros(n_sides, width).index_add_(0, batch.sides, sums[batch.members])
+        if self.config.graph.pooling == "mean":
+            side_atoms = nodes.new_zeros(n_sides).index_add_(0, batch.sides, atoms[batch.members])
+            side_sums = side_sums / side_atoms.clamp_min(1).unsqueeze(1)
+        return side_sums[: batch.size], side_sums[batch.size :]
+
+    def forward(self, batch: ReactionBatchLike) -> torch.Tensor:
+        """Reaction embeddings `[batch.size, out_dim]`."""
+        h_r, h_p = self.encode_sides(batch)
         if self.config.combine == "concat-diff":
             out = torch.cat([h_r, h_p, h_p - h_r], dim=-1)
         else:
@@ -228,8 +245,8 @@ class ReactionTeacher(nn.Module):
         """Width of the per-molecule representation."""
         return self.config.embedding_dim
 
-    def forward(self, reactants: GraphBatchLike, products: GraphBatchLike) -> TeacherOutputs:
-        h_r, h_p = self.reaction.encode_sides(reactants, products)
+    def forward(self, batch: ReactionBatchLike) -> TeacherOutputs:
+        h_r, h_p = self.reaction.encode_sides(batch)
         z_r = self.project(h_r)
         combined = torch.cat([h_r, h_p, h_p - h_r], dim=-1)
         return TeacherOutputs(

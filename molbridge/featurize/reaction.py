@@ -1,8 +1,10 @@
-"""Reaction featurizer: a reaction SMILES `reactants>agents>products` -> one graph per side.
+"""Reaction featurizer: a reaction SMILES `reactants>agents>products` -> the graphs of its
+component molecules, side by side.
 
-Each side becomes ONE disconnected `MolGraph`: its components (the dot-separated molecules)
-featurized by the shared `GraphFeaturizer` and merged, atoms end to end, with each component's
-edge indices shifted by the atoms before it. A graph encoder then pools a whole side at once.
+Each component (a dot-separated molecule) is featurized by the shared `GraphFeaturizer`; a side
+is the list of its components. Batching (`molbridge.data.reactions.pack_reactions`) stores each
+distinct component once: the 3,955 Buchwald–Hartwig reactions use 51 distinct molecules, so an
+encoder reads 51 small graphs, not 3,955 merged ones, and pools each side from them.
 """
 
 from __future__ import annotations
@@ -10,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-
-import numpy as np
-from rdkit import Chem
 
 from molbridge.chem import InvalidMoleculeError, parse_smiles
 from molbridge.featurize.graph import GraphFeaturizer, MolGraph
@@ -45,46 +44,20 @@ class InvalidReactionError(InvalidMoleculeError):
 
 
 class ReactionGraphs(NamedTuple):
-    """One reaction as graphs.
+    """One reaction as component graphs.
 
     Attributes:
-        reactants: all reactant components merged into one graph (and the agents too, when the
+        reactants: the reactant components' SMILES as written (and the agents', when the
             featurizer puts agents with the reactants).
-        products: all product components merged into one graph.
-        agents: the agents merged into one graph, or `None` (no agents, or agents merged into
-            `reactants`).
+        products: the product components' SMILES.
+        agents: the agents' SMILES when kept apart (`agents_with_reactants=False`), else `()`.
+        graphs: SMILES -> graph, one entry per distinct component of this reaction.
     """
 
-    reactants: MolGraph
-    products: MolGraph
-    agents: MolGraph | None
-
-
-def merge_graphs(
-    graphs: Sequence[MolGraph], n_atom_features: int, n_bond_features: int
-) -> MolGraph:
-    """Several molecules as one disconnected graph.
-
-    Atoms are stacked in the given order; each graph's `edge_index` is shifted by the number of
-    atoms before it, so `[2, sum of n_edges]` indices point into the merged
-    `[sum of n_atoms, n_atom_features]` atom rows. No edge joins two components.
-    """
-    if not graphs:
-        return MolGraph(
-            np.zeros((0, n_atom_features), np.int64),
-            np.zeros((2, 0), np.int64),
-            np.zeros((0, n_bond_features), np.int64),
-        )
-    atom_counts = np.array([len(g.x) for g in graphs], dtype=np.int64)
-    offsets = np.cumsum(atom_counts) - atom_counts
-    edge_index = np.concatenate(
-        [g.edge_index + offset for g, offset in zip(graphs, offsets, strict=True)], axis=1
-    )
-    return MolGraph(
-        np.concatenate([g.x for g in graphs]).reshape(-1, n_atom_features),
-        edge_index.reshape(2, -1),
-        np.concatenate([g.edge_attr for g in graphs]).reshape(-1, n_bond_features),
-    )
+    reactants: tuple[str, ...]
+    products: tuple[str, ...]
+    agents: tuple[str, ...]
+    graphs: dict[str, MolGraph]
 
 
 def split_reaction(reaction: object, row: int | None = None) -> tuple[list[str], ...]:
@@ -136,19 +109,6 @@ class ReactionFeaturizer:
     def bond_dims(self) -> tuple[int, ...]:
         return self.graph.bond_dims
 
-    def from_mols(
-        self,
-        reactants: Sequence[Chem.Mol],
-        products: Sequence[Chem.Mol],
-        agents: Sequence[Chem.Mol] = (),
-    ) -> ReactionGraphs:
-        """Featurize already-parsed components, side by side."""
-        return self._assemble(
-            [self.graph(m) for m in reactants],
-            [self.graph(m) for m in agents],
-            [self.graph(m) for m in products],
-        )
-
     def __call__(
         self, reaction: str, row: int | None = None, cache: dict[str, MolGraph] | None = None
     ) -> ReactionGraphs:
@@ -156,24 +116,9 @@ class ReactionFeaturizer:
 
         `cache` (component SMILES -> graph), shared over calls, featurizes each distinct
         component once."""
-        return self._featurize(reaction, row, {} if cache is None else cache)
-
-    def many(self, reactions: Sequence[str]) -> list[ReactionGraphs]:
-        """Reaction SMILES -> one `ReactionGraphs` each; an invalid one raises naming its row.
-
-        Components repeat a lot in reaction tables (3955 Buchwald–Hartwig reactions use 51
-        distinct molecules), so each distinct component SMILES is featurized once per call.
-        """
-        cache: dict[str, MolGraph] = {}
-        return [self._featurize(r, i, cache) for i, r in enumerate(reactions)]
-
-    def _featurize(
-        self, reaction: str, row: int | None, cache: dict[str, MolGraph]
-    ) -> ReactionGraphs:
+        cache = {} if cache is None else cache
         sides = split_reaction(reaction, row)
-        graphs: list[list[MolGraph]] = []
         for side, components in zip(SIDES, sides, strict=True):
-            side_graphs = []
             for component in components:
                 if component not in cache:
                     try:
@@ -183,21 +128,17 @@ class ReactionFeaturizer:
                             row, reaction, err.reason, component=component, side=side
                         ) from err
                     cache[component] = self.graph(mol)
-                side_graphs.append(cache[component])
-            graphs.append(side_graphs)
-        return self._assemble(*graphs)
-
-    def _assemble(
-        self, reactants: list[MolGraph], agents: list[MolGraph], products: list[MolGraph]
-    ) -> ReactionGraphs:
-        n_atom, n_bond = len(self.graph.atom_features), len(self.graph.bond_features)
+        reactants, agents, products = (tuple(c) for c in sides)
         if self.agents_with_reactants:
-            reactants, agents = reactants + agents, []
-        return ReactionGraphs(
-            merge_graphs(reactants, n_atom, n_bond),
-            merge_graphs(products, n_atom, n_bond),
-            merge_graphs(agents, n_atom, n_bond) if agents else None,
-        )
+            reactants, agents = reactants + agents, ()
+        graphs = {c: cache[c] for c in (*reactants, *agents, *products)}
+        return ReactionGraphs(reactants, products, agents, graphs)
+
+    def many(self, reactions: Sequence[str]) -> list[ReactionGraphs]:
+        """Reaction SMILES -> one `ReactionGraphs` each; an invalid one raises naming its row.
+        Each distinct component is featurized once per call."""
+        cache: dict[str, MolGraph] = {}
+        return [self(r, i, cache) for i, r in enumerate(reactions)]
 
     def to_config(self) -> dict[str, Any]:
         return {

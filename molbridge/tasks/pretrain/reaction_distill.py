@@ -123,7 +123,7 @@ class ReactionTeacherPretraining(PretrainTask):
             raise ValueError(
                 "a teacher batch needs label, yield_frac, product_group and set_mean_yield"
             )
-        out = self.encoder(batch.reactants, batch.products)
+        out = self.encoder(batch)
         weights = yield_weights(yield_frac, set_mean, self.config.yield_weighting)
         nce = transformation_loss(
             out.transformed, out.product, weights, group, self.config.temperature

@@ -81,26 +81,29 @@ def test_changed_file_is_refused(tmp_path, monkeypatch: pytest.MonkeyPatch) -> N
         registry._recorded_sums.cache_clear()
 
 
-def test_packed_sides_batch_with_the_existing_collate() -> None:
+def test_packed_reactions_store_each_component_once_and_batch_by_side() -> None:
     featurizer = ReactionFeaturizer()
-    graphs = featurizer.many(["CC(=O)O.OCC>>CC(=O)OCC.O", "CCN.O=CC>>CCN=CC.O", "C=C>>CC"])
-    packed = pack_reactions(graphs, featurizer)
-    assert len(packed) == 3 and packed.agents is None
+    rxns = ["CC(=O)O.OCC>>CC(=O)OCC.O", "CCN.O=CC>>CCN=CC.O", "C=C>>CC"]
+    packed = pack_reactions(featurizer.many(rxns), featurizer)
+    assert len(packed) == 3
+    assert len(packed.smiles) == 9  # water is shared by two reactions
     batch = packed.collate([2, 0], y=np.array([[0.1], [0.2], [0.3]]))
-    assert batch.num_graphs == 2 == batch.products.num_graphs
-    # reaction 2 (ethene, 2 atoms) then reaction 0 (7 reactant atoms)
-    assert batch.reactants.batch.tolist() == [0] * 2 + [1] * 7
-    assert batch.products.batch.tolist() == [0] * 2 + [1] * 7
+    assert batch.size == batch.num_graphs == 2
+    # distinct molecules of reactions 2 and 0: ethene, ethane, acetic acid, ethanol, ester, water
+    assert batch.molecules.num_graphs == 6
+    assert sorted(batch.sides.tolist()) == [0, 1, 1, 2, 3, 3]
+    smiles = [packed.smiles[i] for i in np.unique(np.r_[packed.reactant_ids, packed.product_ids])]
+    assert set(smiles) >= {"C=C", "CC", "O"}
     assert batch.y is not None and batch.y[:, 0].tolist() == pytest.approx([0.3, 0.1])
-    assert int(batch.reactants.edge_index.max()) == 8  # indices point into the batch's atoms
-    assert len(packed.subset([1])) == 1
+    part = packed.subset([1])
+    assert len(part) == 1 and part.collate([0]).molecules.num_graphs == 4
 
 
-def test_separate_agents_get_an_empty_graph_where_missing() -> None:
+def test_kept_apart_agents_are_on_neither_side() -> None:
     featurizer = ReactionFeaturizer(agents_with_reactants=False)
     graphs = featurizer.many(["CCO>[Pd]>CC=O", "C=C>>CC"])
+    assert graphs[0].agents == ("[Pd]",) and graphs[0].reactants == ("CCO",)
     packed = pack_reactions(graphs, featurizer)
-    assert packed.agents is not None
-    batch = packed.collate([0, 1])
-    assert batch.agents is not None and batch.agents.num_graphs == 2
-    assert batch.agents.batch.tolist() == [0]  # one Pd atom, none for reaction 1
+    assert "[Pd]" not in set(packed.smiles)
+    merged = ReactionFeaturizer().many(["CCO>[Pd]>CC=O"])[0]
+    assert merged.reactants == ("CCO", "[Pd]") and merged.agents == ()

@@ -1,7 +1,11 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
+from molbridge.chem import parse_smiles
+from molbridge.data.packed import PackedGraphs
 from molbridge.data.reactions import pack_reactions
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.encoders.reaction import ReactionEncoder, ReactionEncoderConfig
@@ -15,8 +19,12 @@ def graph_config(hidden: int = 16) -> GraphEncoderConfig:
     return GraphEncoderConfig(F.atom_dims, F.bond_dims, num_layers=2, hidden_dim=hidden, dropout=0)
 
 
-def batch():  # type: ignore[no-untyped-def]
-    return pack_reactions(F.many(RXNS), F).collate(np.arange(len(RXNS)))
+def batch(rxns: list[str] = RXNS):  # type: ignore[no-untyped-def]
+    return pack_reactions(F.many(rxns), F).collate(np.arange(len(rxns)))
+
+
+def swapped(rxns: list[str] = RXNS) -> list[str]:
+    return [f"{r.split('>')[2]}>>{r.split('>')[0]}" for r in rxns]
 
 
 @pytest.mark.parametrize(
@@ -26,21 +34,21 @@ def batch():  # type: ignore[no-untyped-def]
 def test_output_shape(combine: str, projection: int | None, width: int) -> None:
     encoder = ReactionEncoder(ReactionEncoderConfig(graph_config(), combine, projection))
     b = batch()
-    out = encoder(b.reactants, b.products)
+    out = encoder(b)
     assert out.shape == (3, encoder.out_dim) == (3, width)
 
 
 def test_swapping_sides_changes_the_output() -> None:
-    b = batch()
+    b, back = batch(), batch(swapped())
     torch.manual_seed(0)
     concat = ReactionEncoder(ReactionEncoderConfig(graph_config())).eval()
     with torch.no_grad():
-        forward, backward = concat(b.reactants, b.products), concat(b.products, b.reactants)
+        forward, backward = concat(b), concat(back)
     assert not torch.allclose(forward, backward)
     diff = ReactionEncoder(ReactionEncoderConfig(graph_config(), "diff")).eval()
     with torch.no_grad():
         # h_p - h_r flips sign when the sides swap
-        assert torch.allclose(diff(b.reactants, b.products), -diff(b.products, b.reactants))
+        assert torch.allclose(diff(b), -diff(back), atol=1e-6)
 
 
 def test_one_graph_encoder_serves_both_sides() -> None:
@@ -49,11 +57,16 @@ def test_one_graph_encoder_serves_both_sides() -> None:
     assert graph_encoders == [encoder.graph]
     b = batch()
     with torch.no_grad():
-        h_r, h_p = encoder.encode_sides(b.reactants, b.products)
-        for side, h in ((b.reactants, h_r), (b.products, h_p)):
-            alone = encoder.graph(side.x, side.edge_index, side.edge_attr, side.batch, 3)
-            assert torch.allclose(h, alone, atol=1e-5)
-        out = encoder(b.reactants, b.products)
+        h_r, h_p = encoder.encode_sides(b)
+        # each side equals the graph encoder's readout of the side as ONE disconnected graph
+        for position, h in ((0, h_r), (2, h_p)):
+            for i, rxn in enumerate(RXNS):
+                g = PackedGraphs.from_graphs(
+                    [F.graph(parse_smiles(rxn.split(">")[position]))], 9, 3
+                ).collate(np.arange(1))
+                whole = encoder.graph(g.x, g.edge_index, g.edge_attr, g.batch, 1)
+                assert torch.allclose(h[i], whole[0], atol=1e-5), (position, i)
+        out = encoder(b)
     assert torch.allclose(out, torch.cat([h_r, h_p, h_p - h_r], dim=-1))
     # a given (e.g. pre-trained) graph encoder is shared, not copied
     pretrained = GraphEncoder(graph_config())
@@ -65,7 +78,7 @@ def test_one_graph_encoder_serves_both_sides() -> None:
 def test_both_sides_train_the_shared_weights() -> None:
     encoder = ReactionEncoder(ReactionEncoderConfig(graph_config(), "diff"))
     b = batch()
-    encoder(b.reactants, b.products).pow(2).sum().backward()
+    encoder(b).pow(2).sum().backward()
     grad = encoder.graph.atom_embedding.table.weight.grad
     assert grad is not None and grad.abs().sum() > 0
 
@@ -76,8 +89,5 @@ def test_config_round_trip_and_validation() -> None:
     assert config.to_config()["graph"]["name"] == "gin"
     with pytest.raises(ValueError, match="combine"):
         ReactionEncoderConfig(graph_config(), "sum")
-    encoder = ReactionEncoder(ReactionEncoderConfig(graph_config()))
-    b = batch()
-    fewer = pack_reactions(F.many(RXNS[:2]), F).collate([0, 1])
-    with pytest.raises(ValueError, match="product graphs"):
-        encoder(b.reactants, fewer.products)
+    with pytest.raises(ValueError, match="pooling"):
+        ReactionEncoderConfig(replace(graph_config(), pooling="max"))

@@ -8,7 +8,6 @@ from molbridge.featurize.graph import BOND_VOCAB
 from molbridge.featurize.reaction import (
     InvalidReactionError,
     ReactionFeaturizer,
-    merge_graphs,
     split_reaction,
 )
 
@@ -24,37 +23,31 @@ def atomic_nums(x: np.ndarray) -> list[int]:
 
 def test_esterification_sides_by_hand() -> None:
     graphs = F(ESTERIFICATION)
-    # acetic acid C C O O (3 bonds) + ethanol O C C (2 bonds)
-    assert atomic_nums(graphs.reactants.x) == [6, 6, 8, 8, 8, 6, 6]
-    assert graphs.reactants.edge_index.shape == (2, 10)
-    # ethanol's bonds O-C, C-C come after acetic acid's 6 edges, shifted by its 4 atoms
-    assert graphs.reactants.edge_index[:, 6:].T.tolist() == [[4, 5], [5, 4], [5, 6], [6, 5]]
-    assert graphs.reactants.edge_attr.shape == (10, len(F.graph.bond_features))
-    # ethyl acetate C C O O C C (5 bonds) + water O (no bonds)
-    assert atomic_nums(graphs.products.x) == [6, 6, 8, 8, 6, 6, 8]
-    assert graphs.products.edge_index.shape == (2, 10)
-    assert graphs.products.edge_index.max() == 5  # water's atom 6 has no edge
-    assert graphs.agents is None
+    assert graphs.reactants == ("CC(=O)O", "OCC") and graphs.products == ("CC(=O)OCC", "O")
+    assert graphs.agents == ()
+    # acetic acid C C O O (3 bonds = 6 directed edges), ethanol O C C (2 bonds)
+    assert atomic_nums(graphs.graphs["CC(=O)O"].x) == [6, 6, 8, 8]
+    assert graphs.graphs["CC(=O)O"].edge_index.shape == (2, 6)
+    assert atomic_nums(graphs.graphs["OCC"].x) == [8, 6, 6]
+    assert graphs.graphs["O"].edge_index.shape == (2, 0)  # water has no bond
 
 
-def test_sides_are_the_components_graphs_merged() -> None:
+def test_components_are_the_graph_featurizer_s_graphs() -> None:
     graph = GraphFeaturizer()
-    acid, ethanol = graph(parse_smiles("CC(=O)O")), graph(parse_smiles("OCC"))
-    merged = F(ESTERIFICATION).reactants
-    assert np.array_equal(merged.x, np.concatenate([acid.x, ethanol.x]))
-    assert np.array_equal(merged.edge_attr, np.concatenate([acid.edge_attr, ethanol.edge_attr]))
-    assert merge_graphs([], 9, 3).x.shape == (0, 9)
+    acid = graph(parse_smiles("CC(=O)O"))
+    featurized = F(ESTERIFICATION).graphs["CC(=O)O"]
+    assert np.array_equal(featurized.x, acid.x)
+    assert np.array_equal(featurized.edge_attr, acid.edge_attr)
 
 
 def test_agents_with_or_apart_from_reactants() -> None:
     with_pd = "CC(=O)O.OCC>[Pd]>CC(=O)OCC.O"
     together = F(with_pd)
-    assert atomic_nums(together.reactants.x) == [6, 6, 8, 8, 8, 6, 6, 46]
-    assert together.agents is None
+    assert together.reactants == ("CC(=O)O", "OCC", "[Pd]") and together.agents == ()
     apart = ReactionFeaturizer(agents_with_reactants=False)(with_pd)
-    assert atomic_nums(apart.reactants.x) == [6, 6, 8, 8, 8, 6, 6]
-    assert apart.agents is not None and atomic_nums(apart.agents.x) == [46]
-    assert ReactionFeaturizer(agents_with_reactants=False)(ESTERIFICATION).agents is None
+    assert apart.reactants == ("CC(=O)O", "OCC") and apart.agents == ("[Pd]",)
+    assert atomic_nums(apart.graphs["[Pd]"].x) == [46]
+    assert ReactionFeaturizer(agents_with_reactants=False)(ESTERIFICATION).agents == ()
     assert split_reaction("A.B>C>D") == (["A", "B"], ["C"], ["D"])
 
 
@@ -65,12 +58,13 @@ def test_suzuki_rows_with_tilde_bonds_parse() -> None:
     assert len(graphs) == 5
     for rxn, g in zip(rxns, graphs, strict=True):
         left, _, right = rxn.split(">")
-        n_left = sum(parse_smiles(c).GetNumAtoms() for c in left.split("."))
-        assert g.reactants.x.shape[0] == n_left
-        assert g.products.x.shape[0] == parse_smiles(right).GetNumAtoms()
-        assert 46 in atomic_nums(g.reactants.x)  # Pd(OAc)2 or another Pd source
+        assert g.reactants == tuple(left.split(".")) and g.products == (right,)
+        for c in g.reactants:
+            assert g.graphs[c].x.shape[0] == parse_smiles(c).GetNumAtoms()
+        # Pd(OAc)2 or another Pd source
+        assert any(46 in atomic_nums(g.graphs[c].x) for c in g.reactants)
     # `~` is RDKit's UNSPECIFIED bond: the bond type's trailing "other" slot
-    pd_acetate = F("CC(=O)O~CC(=O)O~[Pd]>>C").reactants
+    pd_acetate = F("CC(=O)O~CC(=O)O~[Pd]>>C").graphs["CC(=O)O~CC(=O)O~[Pd]"]
     assert (pd_acetate.edge_attr[:, BOND_TYPE] == len(BOND_VOCAB["bond_type"])).sum() == 4
 
 
@@ -94,6 +88,6 @@ def test_config_round_trip() -> None:
     config = featurizer.to_config()
     assert config["name"] == "reaction" and config["graph"]["name"] == "graph"
     assert ReactionFeaturizer.from_config(config) == featurizer
-    assert featurizer(ESTERIFICATION).reactants.x.shape == (7, 1)
+    assert featurizer(ESTERIFICATION).graphs["OCC"].x.shape == (3, 1)
     with pytest.raises(ValueError, match="not a reaction featurizer"):
         ReactionFeaturizer.from_config(GraphFeaturizer().to_config())

@@ -73,7 +73,7 @@ def test_teacher_shapes_and_a_training_step() -> None:
     corpus = reaction_corpus(["uspto_50k", "buchwald_hartwig"], limit=6)
     batch = corpus.collate(range(len(corpus)))
     teacher = small_teacher()
-    out = teacher(batch.reactants, batch.products)
+    out = teacher(batch)
     assert out.transformed.shape == out.product.shape == (12, 16)
     assert out.class_logits.shape == (12, 10) and out.yield_pred.shape == (12,)
     assert ((out.yield_pred >= 0) & (out.yield_pred <= 1)).all()
@@ -84,8 +84,8 @@ def test_teacher_shapes_and_a_training_step() -> None:
     assert teacher.reaction.graph.atom_embedding.table.weight.grad is not None
     # the per-molecule representation reads single molecules
     mol = teacher.molecule_encoder()
-    p = batch.products
-    assert mol(p.x, p.edge_index, p.edge_attr, p.batch, p.num_graphs).shape == (12, 16)
+    m = batch.molecules
+    assert mol(m.x, m.edge_index, m.edge_attr, m.batch, m.num_graphs).shape == (m.num_graphs, 16)
 
 
 def test_distillation_loss_is_zero_when_the_student_equals_the_teacher() -> None:
@@ -107,9 +107,11 @@ def test_distillation_loss_is_zero_when_the_student_equals_the_teacher() -> None
 
 def test_student_shapes_and_gradient_with_and_without_masking() -> None:
     corpus = reaction_corpus(["uspto_50k"], limit=8)
-    graphs = corpus.collate(range(8)).products
-    teacher_rows = torch.randn(8, 16)
-    present = torch.tensor([True] * 7 + [False])
+    graphs = corpus.collate(range(8)).molecules
+    assert graphs.num_graphs >= 8
+    n = graphs.num_graphs
+    teacher_rows = torch.randn(n, 16)
+    present = torch.tensor([True] * (n - 1) + [False])
     batch = MultiViewBatch(graphs, {TEACHER_VIEW: teacher_rows}, {TEACHER_VIEW: present})
     for mask_weight in (0.0, 0.5):
         torch.manual_seed(0)
