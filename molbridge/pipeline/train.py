@@ -143,6 +143,67 @@ def _score(
     return {name: get_metric(name)[0](part.y, pred) for name in TASK_METRICS[task_type]}, pred
 
 
+def fit_best_valid(
+    task: PropertyTask,
+    train_loader: DataLoader,
+    valid_loader: DataLoader,
+    checkpoints: Path,
+    epochs: int,
+    precision: str = "32",
+    resume: bool = False,
+    progress: bool = False,
+) -> tuple[dict[str, torch.Tensor], int]:
+    """Fit `task` for `epochs`, validating after each; returns the weights and the number of
+    the epoch with the best validation metric (the task's `metric`). `checkpoints` keeps
+    `best.ckpt` and `last.ckpt` (after every epoch's validation); `resume` continues from
+    `last.ckpt` when it exists."""
+    higher = get_metric(task.config.metric)[1]
+    checkpoint = ModelCheckpoint(
+        dirpath=checkpoints,
+        filename="best",
+        monitor=f"valid/{task.config.metric}",
+        mode="max" if higher else "min",
+        save_on_train_epoch_end=False,  # right after validation, before `latest` saves its state
+        enable_version_counter=False,
+    )
+    # Lightning's `save_last=True` rewrites last.ckpt only when a best checkpoint is saved, so a
+    # crash could lose every epoch since the last improvement: keep our own, after every epoch's
+    # validation (the epoch's history row is in it).
+    latest = ModelCheckpoint(
+        dirpath=checkpoints,
+        filename="last",
+        monitor=None,
+        save_top_k=1,
+        save_on_train_epoch_end=False,
+        enable_version_counter=False,
+    )
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu" if not torch.cuda.is_available() else "auto",
+        devices=1,
+        precision=precision,  # type: ignore[arg-type]
+        callbacks=[checkpoint, latest, RandomStateCheckpoint()],
+        logger=False,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        deterministic=False,
+    )
+    last = checkpoints / "last.ckpt"
+    resume_from = str(check_resume_checkpoint(last)) if resume and last.exists() else None
+    if resume_from:
+        log.info("resuming from %s", last)
+    trainer.fit(
+        task,
+        train_dataloaders=train_loader,
+        val_dataloaders=valid_loader,
+        ckpt_path=resume_from,
+        weights_only=True,  # even our own last.ckpt is read without running pickled code
+    )
+    best = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
+    return best["state_dict"], int(best["epoch"])
+
+
 def _fit_member(
     config: TrainConfig,
     member: int,
@@ -167,58 +228,22 @@ def _fit_member(
     else:
         encoder = graph_encoder(encoder_config)
     task = PropertyTask(encoder, task_config)
-    higher = get_metric(task_config.metric)[1]
-    checkpoint = ModelCheckpoint(
-        dirpath=member_dir / "checkpoints",
-        filename="best",
-        monitor=f"valid/{task_config.metric}",
-        mode="max" if higher else "min",
-        save_on_train_epoch_end=False,  # right after validation, before `latest` saves its state
-        enable_version_counter=False,
-    )
-    # Lightning's `save_last=True` rewrites last.ckpt only when a best checkpoint is saved, so a
-    # crash could lose every epoch since the last improvement: keep our own, after every epoch's
-    # validation (the epoch's history row is in it).
-    latest = ModelCheckpoint(
-        dirpath=member_dir / "checkpoints",
-        filename="last",
-        monitor=None,
-        save_top_k=1,
-        save_on_train_epoch_end=False,
-        enable_version_counter=False,
-    )
-    trainer = L.Trainer(
-        max_epochs=config.epochs,
-        accelerator="cpu" if not torch.cuda.is_available() else "auto",
-        devices=1,
-        precision=config.precision,  # type: ignore[arg-type]
-        callbacks=[checkpoint, latest, RandomStateCheckpoint()],
-        logger=False,
-        enable_progress_bar=config.progress,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        deterministic=False,
-    )
-    last = member_dir / "checkpoints" / "last.ckpt"
-    resume_from = str(check_resume_checkpoint(last)) if config.resume and last.exists() else None
-    if resume_from:
-        log.info("resuming member %d from %s", member, last)
     started = time.perf_counter()
-    trainer.fit(
+    best_state, best_epoch = fit_best_valid(
         task,
-        train_dataloaders=_loader(splits.train, config.batch_size, True, seed),
-        val_dataloaders=_loader(splits.valid, 256, False, seed),
-        ckpt_path=resume_from,
-        weights_only=True,  # even our own last.ckpt is read without running pickled code
+        _loader(splits.train, config.batch_size, True, seed),
+        _loader(splits.valid, 256, False, seed),
+        member_dir / "checkpoints",
+        config.epochs,
+        config.precision,
+        resume=config.resume,
+        progress=config.progress,
     )
-    best_path = checkpoint.best_model_path
-    best = torch.load(best_path, map_location="cpu", weights_only=True)
-    best_state = best["state_dict"]
     history = task.history
     record = {
         "member": member,
         "seed": seed,
-        "best_epoch": int(best["epoch"]),
+        "best_epoch": best_epoch,
         "history": history,
         # over every run of this member: epochs before a crash count from their history rows
         # (the epoch a crash interrupted is lost, and not counted)

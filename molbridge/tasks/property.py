@@ -219,3 +219,11 @@ class PropertyTask(L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.history = list(checkpoint.get("molbridge_history", []))
         self.resumed_seconds = sum(row.get("seconds", 0.0) for row in self.history)
+
+
+class ReactionPropertyTask(PropertyTask):
+    """`PropertyTask` for reactions (e.g. yields): the encoder reads a whole reaction batch
+    (`ReactionEncoder`), the linear head, metrics, selection and history are the same."""
+
+    def forward(self, batch: Any) -> torch.Tensor:  # a ReactionBatch
+        return self.head(self.encoder(batch)).float()
