@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 import torch
@@ -48,6 +49,29 @@ def newest_checkpoint(directory: Path) -> str | None:
     )
 
 
+def one_process_trainer(
+    epochs: int,
+    precision: str,
+    callbacks: list[L.Callback],
+    progress: bool,
+    **settings: Any,
+) -> L.Trainer:
+    """A Lightning trainer on this one process (CPU, or the GPU when there is one), without a
+    logger; the random state saved in its checkpoints (`RandomStateCheckpoint`). `settings`
+    go to the trainer as they are."""
+    return L.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu" if not torch.cuda.is_available() else "auto",
+        devices=1,
+        precision=precision,  # type: ignore[arg-type]
+        callbacks=[*callbacks, RandomStateCheckpoint()],
+        logger=False,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        **settings,
+    )
+
+
 @dataclass
 class FitResult:
     """What `fit_epochs` reports: the checkpoint resumed from, training seconds, steps."""
@@ -80,16 +104,8 @@ def fit_epochs(
         save_top_k=-1,
         auto_insert_metric_name=False,
     )
-    trainer = L.Trainer(
-        max_epochs=epochs,
-        accelerator="cpu" if not torch.cuda.is_available() else "auto",
-        devices=1,
-        precision=precision,  # type: ignore[arg-type]
-        callbacks=[every_epoch, RandomStateCheckpoint()],
-        logger=False,
-        enable_progress_bar=progress,
-        enable_model_summary=False,
-        fast_dev_run=fast_dev_run,
+    trainer = one_process_trainer(
+        epochs, precision, [every_epoch], progress, fast_dev_run=fast_dev_run
     )
     resume_from = newest_checkpoint(checkpoints) if resume else None
     started = time.perf_counter()

@@ -36,11 +36,11 @@ from molbridge.io.outputs import RunFolder, check_resume_checkpoint, write_csv
 from molbridge.metrics import TASK_METRICS, get_metric
 from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.data_prep import Part, Splits, prepare_data
+from molbridge.pipeline.epochs import one_process_trainer
 from molbridge.pipeline.models import graph_encoder, init_encoder_config, load_init_encoder
 from molbridge.pipeline.predict import predict_packed
 from molbridge.report.curves import plot_learning_curves
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
-from molbridge.tasks.random_state import RandomStateCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -177,15 +177,11 @@ def fit_best_valid(
         save_on_train_epoch_end=False,
         enable_version_counter=False,
     )
-    trainer = L.Trainer(
-        max_epochs=epochs,
-        accelerator="cpu" if not torch.cuda.is_available() else "auto",
-        devices=1,
-        precision=precision,  # type: ignore[arg-type]
-        callbacks=[checkpoint, latest, RandomStateCheckpoint()],
-        logger=False,
-        enable_progress_bar=progress,
-        enable_model_summary=False,
+    trainer = one_process_trainer(
+        epochs,
+        precision,
+        [checkpoint, latest],
+        progress,
         num_sanity_val_steps=0,
         deterministic=False,
     )
