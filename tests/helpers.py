@@ -7,6 +7,7 @@ from pathlib import Path
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
 from molbridge.pipeline.pretrain import PretrainConfig
+from molbridge.pipeline.train import TrainConfig, TrainResult, train
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
 
 
@@ -44,3 +45,18 @@ def tiny_pretrain_config(out: Path, strategy: str, **overrides: object) -> Pretr
     )
     settings.update(overrides)
     return PretrainConfig(**settings)  # type: ignore[arg-type]
+
+
+def fine_tune_tiny(init: Path | str, out: Path, **overrides: object) -> TrainResult:
+    """One epoch of fine-tuning on the 150-molecule BBBP sample from the encoder `init`."""
+    settings: dict[str, object] = dict(
+        data=str(Path(__file__).parent / "data" / "bbbp_tiny.csv"),
+        target_columns=["p_np"],
+        out=str(out),
+        init=str(init),
+        epochs=1,
+        hidden_dim=32,
+        progress=False,
+    )
+    settings.update(overrides)
+    return train(TrainConfig(**settings))  # type: ignore[arg-type]

@@ -11,8 +11,7 @@ import torch
 
 from molbridge.io import load_bundle
 from molbridge.pipeline.pretrain import pretrain
-from molbridge.pipeline.train import TrainConfig, train
-from tests.helpers import tiny_pretrain_config
+from tests.helpers import fine_tune_tiny, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -46,17 +45,7 @@ def test_resume_continues_from_the_last_checkpoint_and_init_fine_tunes(tmp_path:
     assert len(second.history) == 2  # one row per epoch here (50-step window), both kept
     assert (out / "loss_curve.png").exists()
     # the encoder fine-tunes through the shared pipeline
-    fine = train(
-        TrainConfig(
-            data=str(DATA / "bbbp_tiny.csv"),
-            target_columns=["p_np"],
-            out=str(tmp_path / "ft"),
-            init=str(second.encoder_path),
-            epochs=1,
-            hidden_dim=32,
-            progress=False,
-        )
-    )
+    fine = fine_tune_tiny(second.encoder_path, tmp_path / "ft")
     assert 0.0 <= fine.test["roc_auc"] <= 1.0
 
 

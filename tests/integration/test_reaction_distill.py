@@ -14,8 +14,7 @@ import yaml
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.pipeline.pretrain import pretrain
 from molbridge.pipeline.reaction_distill import load_teacher
-from molbridge.pipeline.train import TrainConfig, train
-from tests.helpers import tiny_pretrain_config
+from tests.helpers import fine_tune_tiny, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 OPTIONS = {"reaction_limit": 24, "teacher_epochs": 1, "teacher_batch_size": 8}
@@ -47,18 +46,7 @@ def test_both_stages_run_and_the_student_fine_tunes(tmp_path: Path) -> None:
     resolved = yaml.safe_load((out / "config.yaml").read_text())
     assert resolved["corpus"].endswith("bbbp_tiny.csv")  # as given, not the assembled file
     assert resolved["inputs"]["teacher"].endswith("teacher/teacher.ckpt")
-    fine = train(
-        TrainConfig(
-            data=str(DATA / "bbbp_tiny.csv"),
-            target_columns=["p_np"],
-            out=str(tmp_path / "ft"),
-            init=str(result.encoder_path),
-            epochs=1,
-            num_layers=2,
-            hidden_dim=32,
-            progress=False,
-        )
-    )
+    fine = fine_tune_tiny(result.encoder_path, tmp_path / "ft", num_layers=2)
     assert 0.0 <= fine.test["roc_auc"] <= 1.0
 
 
