@@ -16,9 +16,13 @@ $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv m
   --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --precision bf16-mixed \
   --resume --no-progress -v --out runs/p2_rd/moleculenet
 
-# P3: boosted trees with the student's embedding appended, TDC 22 x 5 (gbm cells already in
-# runs/p3/admet), and P4's boosted half on MoleculeACE
-$MB benchmark admet --models gbm+ --seeds 5 --init reaction-distill=$RD \
+# P3: boosted trees with each encoder's embedding appended, TDC 22 x 5 (the gbm cells and the
+# first gbm+attr-masking / gbm+context-pred cells are already in runs/p3/admet: this one run
+# also finishes issue 20's acceptance 2), and P4's boosted half on MoleculeACE
+$MB benchmark admet --models gbm gbm+ --seeds 5 \
+  --init attr-masking=models/attr-masking-moses-1epoch/encoder.ckpt \
+  --init context-pred=models/context-pred-moses-1epoch/encoder.ckpt \
+  --init reaction-distill=$RD \
   --resume --no-progress -v --out runs/p3/admet
 $MB benchmark moleculeace --models gbm+ --init reaction-distill=$RD \
   --resume --no-progress -v --out runs/p3/moleculeace
