@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import lightning as L
@@ -10,6 +11,8 @@ from torch import nn
 
 from molbridge.tasks.finite import check_finite_loss
 from molbridge.tasks.policy import adam, freeze, param_groups
+
+log = logging.getLogger(__name__)
 
 
 def batch_size(batch: Any) -> int:
@@ -96,6 +99,14 @@ class PretrainTask(L.LightningModule):
 
     def on_train_epoch_end(self) -> None:
         self._flush()
+        if self.history:  # a line per epoch for logs of runs without a progress bar
+            row = self.history[-1]
+            log.info(
+                "epoch %d done at step %d: %s",
+                self.current_epoch,
+                int(row["step"]),
+                ", ".join(f"{k}={v:.4f}" for k, v in row.items() if k != "step"),
+            )
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return adam(param_groups(self, self.lr, self.lr_by_module))
