@@ -36,12 +36,12 @@ import torch
 import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sklearn.metrics import mean_absolute_error, r2_score
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from molbridge import __version__
 from molbridge.data.reaction_stream import ReactionCorpus, reaction_corpus
-from molbridge.data.reactions import load_reactions, yield_bert_split
-from molbridge.data.sampling import epoch_shuffler
+from molbridge.data.reactions import ReactionTable, load_reactions, yield_bert_split
+from molbridge.data.sampling import index_loader
 from molbridge.encoders import GraphEncoderConfig, ReactionEncoder, ReactionEncoderConfig
 from molbridge.estimators import GBMConfig, fit_gbm
 from molbridge.featurize import GraphFeaturizer
@@ -181,8 +181,13 @@ def _parts(
     return train[order[n_valid:]], train[order[:n_valid]], test
 
 
+@functools.cache
+def _table(dataset: str) -> ReactionTable:
+    return load_reactions(dataset)
+
+
 def _yields(dataset: str) -> np.ndarray:
-    values = load_reactions(dataset).yield_frac
+    values = _table(dataset).yield_frac
     assert values is not None  # both yield sets have yields
     return values
 
@@ -191,7 +196,7 @@ def _drfp(dataset: str, rows: np.ndarray, features: Path) -> np.ndarray:
     """DRFP rows of the set's reactions, computed once per reaction and kept in `features`."""
     featurizer = DrfpFeaturizer()
     path = features / f"{dataset}-drfp.npz"
-    table = load_reactions(dataset).rxn
+    table = _table(dataset).rxn
     stored = np.zeros((len(table), featurizer.n_bits), np.uint8)
     done = np.zeros(len(table), bool)
     if path.exists():
@@ -236,32 +241,20 @@ def _drfp_gbm_cell(dataset: str, split: str, options: YieldsOptions, out: Path) 
     return {**_scores(y[test], pred), "n_train": len(train), "n_test": len(test)}
 
 
-class _Rows(Dataset):
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> int:
-        return i
-
-
 def _loader(
     corpus: ReactionCorpus, rows: np.ndarray, y: np.ndarray, batch_size: int, seed: int, train: bool
 ) -> DataLoader:
     part = corpus.reactions.subset(rows)
     targets = y[rows, None].astype(np.float32)
-    # the order of epoch e depends on (seed, e) alone; a lone trailing reaction is dropped
-    # (batch norm needs two rows), a different one each epoch
+    # a lone trailing reaction is dropped (batch norm needs two rows), a different one each epoch
     lone = train and len(rows) > batch_size and len(rows) % batch_size == 1
-    return DataLoader(
-        _Rows(len(rows)),
-        batch_size=batch_size,
-        sampler=epoch_shuffler(len(rows), seed) if train else None,
+    return index_loader(
+        len(rows),
+        lambda idx: part.collate(idx, targets),
+        batch_size,
+        seed,
+        shuffle=train,
         drop_last=lone,
-        generator=torch.Generator().manual_seed(seed),
-        collate_fn=lambda idx: part.collate(idx, targets),
     )
 
 

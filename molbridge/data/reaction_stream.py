@@ -17,7 +17,7 @@ from rich.progress import track
 from molbridge.chem import InvalidMoleculeError, parse_many
 from molbridge.data.batch import ReactionBatch
 from molbridge.data.reactions import PackedReactions, load_reactions, pack_reactions
-from molbridge.data.sampling import epoch_shuffler
+from molbridge.data.sampling import index_loader
 from molbridge.featurize.reaction import ReactionFeaturizer
 
 log = logging.getLogger(__name__)
@@ -151,11 +151,8 @@ class ReactionData(L.LightningDataModule):
         self.corpus, self.batch_size, self.seed = corpus, batch_size, seed
 
     def train_dataloader(self) -> torch.utils.data.DataLoader:
-        return torch.utils.data.DataLoader(
-            range(len(self.corpus)),  # type: ignore[arg-type]
-            batch_size=self.batch_size,
-            sampler=epoch_shuffler(len(self.corpus), self.seed),
-            collate_fn=self.corpus.collate,
-            drop_last=len(self.corpus) > self.batch_size,  # batch norm needs 2+ rows
-            generator=torch.Generator().manual_seed(self.seed),
+        n = len(self.corpus)
+        # batch norm needs 2+ rows: every batch is full when there are more than one
+        return index_loader(
+            n, self.corpus.collate, self.batch_size, self.seed, drop_last=n > self.batch_size
         )

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from molbridge.chem import InvalidMoleculeError, parse_smiles
 from molbridge.featurize.graph import GraphFeaturizer, MolGraph
 
@@ -182,8 +184,6 @@ class DrfpFeaturizer:
             raise ImportError(
                 "DRFP fingerprints need the drfp package: pip install --no-deps drfp==0.3.7"
             ) from err
-        import numpy as np
-
         rows = DrfpEncoder.encode(
             list(reactions), n_folded_length=self.n_bits, radius=self.radius, rings=self.rings
         )

@@ -137,8 +137,8 @@ def teacher_stage(config: PretrainConfig, run: RunFolder) -> PretrainConfig:
         if run.primary:
             smiles = read_smiles(config.corpus, config.smiles_column, config.max_molecules)
             known = set(smiles)
-            added = [s for s in reaction_molecules(options.reactions, options.reaction_limit)]
-            added = [s for s in added if s not in known]
+            molecules = reaction_molecules(options.reactions, options.reaction_limit)
+            added = [s for s in molecules if s not in known]
             log.info(
                 "student corpus: %d molecules of %s + %d reaction molecules",
                 len(smiles),

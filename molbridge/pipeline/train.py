@@ -24,10 +24,10 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
 from safetensors.torch import load_file, save_file
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from molbridge import __version__
-from molbridge.data.sampling import epoch_shuffler
+from molbridge.data.sampling import index_loader
 from molbridge.data.table import write_skipped
 from molbridge.encoders import GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
@@ -114,22 +114,17 @@ class TrainResult:
 
 def _loader(part: Part, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     graphs, y = part.graphs, part.y
-    # the order of epoch e is a function of (seed, e) alone (Lightning calls the sampler's
-    # set_epoch), so a run resumed at epoch e shuffles as the uninterrupted run did; the
-    # loader's own generator keeps iterator creation from drawing on the global one
-    order = epoch_shuffler(len(graphs), seed)
-    generator = torch.Generator().manual_seed(seed)
     # A trailing training batch of one molecule breaks batch norm when that molecule has one
     # heavy atom (methane, ammonia, H2S in FreeSolv): drop it, a different molecule each epoch
     # as the order is shuffled. Every other batch, and every evaluation batch, is kept.
     lone_tail = shuffle and len(graphs) > batch_size and len(graphs) % batch_size == 1
-    return DataLoader(
-        cast(Dataset[int], range(len(graphs))),  # a range is a valid map-style dataset
-        batch_size=batch_size,
-        sampler=order if shuffle else None,
+    return index_loader(
+        len(graphs),
+        lambda idx: graphs.collate(idx, y),
+        batch_size,
+        seed,
+        shuffle=shuffle,
         drop_last=lone_tail,
-        generator=generator,
-        collate_fn=lambda idx: graphs.collate(idx, y),
     )
 
 
