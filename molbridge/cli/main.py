@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -337,6 +338,17 @@ def pretrain(
     overwrite: bool = typer.Option(False, help=OVERWRITE_HELP),
     progress: bool = typer.Option(True, help="Show progress bars."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+    modalities: list[str] | None = typer.Option(
+        None,
+        help="acml: the frozen modality encoders to align with, some of smiles image "
+        "fingerprint descriptors spectrum (options.modalities).",
+    ),
+    input_: list[str] | None = typer.Option(
+        None,
+        "--input",
+        help="NAME=PATH: an input checkpoint of the strategy (inputs.NAME), e.g. "
+        "--input smiles=runs/smiles/encoder.ckpt; repeat for several.",
+    ),
 ) -> None:
     """Pre-train the shared graph encoder; writes OUT/encoder.ckpt for --init."""
     _setup_logging(verbose)
@@ -373,6 +385,10 @@ def pretrain(
             if missing:
                 raise ValueError(f"{' and '.join(missing)} must be given (or --config FILE)")
             config = PretrainConfig(**settings)  # type: ignore[arg-type]
+        if modalities:
+            config = replace(config, options={**config.options, "modalities": list(modalities)})
+        if input_:
+            config = replace(config, inputs={**config.inputs, **_named_paths(input_, "--input")})
         result = run_pretrain(config)
     except (CheckpointError, OSError, ValueError, NotImplementedError) as err:
         _fail(err)
@@ -383,6 +399,19 @@ def pretrain(
         f"{s['train_seconds']:.0f} s ({s['molecules_per_second']:.0f} mol/s); "
         f"wrote {result.encoder_path}"
     )
+
+
+def _named_paths(items: list[str], flag: str) -> dict[str, str]:
+    """`NAME=PATH` items -> {NAME: PATH}; a malformed or repeated NAME raises `ValueError`."""
+    named: dict[str, str] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"{flag} expects NAME=PATH, got {item!r}")
+        if name in named:
+            raise ValueError(f"{flag} names {name!r} twice")
+        named[name] = path
+    return named
 
 
 class Modality(StrEnum):

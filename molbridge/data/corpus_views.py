@@ -19,6 +19,7 @@ from molbridge.data.views import RenderedView, StoredView, build_view, view_key
 from molbridge.featurize import ECFPFeaturizer, ImageFeaturizer
 
 log = logging.getLogger(__name__)
+Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # ids, rows, present
 
 
 def _view_root(corpus: CorpusShards, name: str, config: dict[str, Any]) -> Path:
@@ -110,7 +111,7 @@ def embedding_view(
     encoder: torch.nn.Module,
     encoder_config: dict[str, Any],
     name: str = "embedding",
-    source: StoredView | None = None,
+    source: StoredView | RenderedView | None = None,
     batch_size: int = 512,
     dtype: Any = np.float16,
 ) -> StoredView:
@@ -147,7 +148,9 @@ def embedding_view(
                 rows = encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs)
                 yield ids[index], rows.float().numpy().astype(dtype), np.ones(len(index), bool)
 
-    def from_view(view: StoredView) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def from_view(
+        view: StoredView | RenderedView,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         for start in range(0, len(view), batch_size):
             ids = np.arange(start, min(start + batch_size, len(view)))
             values, present = view.lookup(ids)
@@ -176,4 +179,5 @@ def image_view(
                 return featurizer(mol), True
         return np.zeros(featurizer.shape, np.uint8), False
 
-    return RenderedView(smiles, render, featurizer.shape, np.uint8, cache_size)
+    meta = {"kind": "image", "featurizer": featurizer.to_config()}
+    return RenderedView(smiles, render, featurizer.shape, np.uint8, cache_size, meta=meta)

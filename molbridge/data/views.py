@@ -164,6 +164,10 @@ class RenderedView:
     cache_size: int = 4096
     _cache: OrderedDict[int, tuple[np.ndarray, bool]] = field(default_factory=OrderedDict)
     renders: int = 0  # how many rows were drawn (not served from the cache)
+    meta: dict[str, Any] = field(default_factory=dict)  # what is drawn (names derived views)
+
+    def __len__(self) -> int:
+        return len(self.smiles)
 
     def lookup(self, ids: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         ids = np.asarray(ids, dtype=np.int64)

@@ -21,6 +21,24 @@ from molbridge.tasks.random_state import RandomStateCheckpoint
 log = logging.getLogger(__name__)
 
 
+# what a pre-training run writes in its folder (graph strategies and modality encoders alike)
+PRETRAIN_OUTPUTS = (
+    "encoder.ckpt",
+    "config.yaml",
+    "history.json",
+    "summary.json",
+    "loss_curve.png",
+    "checkpoints",
+)
+
+
+@dataclass
+class PretrainResult:
+    encoder_path: Path
+    history: list[dict[str, float]]
+    summary: dict[str, Any]
+
+
 def newest_checkpoint(directory: Path) -> str | None:
     """The newest readable Lightning checkpoint in `directory` (for `--resume`), or None.
 

@@ -67,9 +67,7 @@ from molbridge.featurize import (
 from molbridge.io import Bundle, CheckpointError, load_bundle, load_weights, save_bundle
 from molbridge.io.outputs import RunFolder, write_csv
 from molbridge.pipeline.checks import check_settings
-from molbridge.pipeline.epochs import fit_epochs
-from molbridge.pipeline.pretrain import OUTPUTS as PRETRAIN_OUTPUTS
-from molbridge.pipeline.pretrain import PretrainResult
+from molbridge.pipeline.epochs import PRETRAIN_OUTPUTS, PretrainResult, fit_epochs
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
     FingerprintAutoencoderConfig,

@@ -24,6 +24,7 @@ import lightning as L
 import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.strategies import DDPStrategy
 from lightning.pytorch.utilities import rank_zero_only
 
 from molbridge import __version__
@@ -34,9 +35,10 @@ from molbridge.io import Bundle, BundlePart, save_bundle
 from molbridge.io.outputs import RunFolder
 
 # the strategies' registrations: attr-masking, context-pred; reaction-distill
-from molbridge.pipeline import graph_strategies, reaction_distill  # noqa: F401
+from molbridge.pipeline import acml, graph_strategies, reaction_distill  # noqa: F401
 from molbridge.pipeline.checks import check_settings
-from molbridge.pipeline.epochs import newest_checkpoint
+from molbridge.pipeline.epochs import PRETRAIN_OUTPUTS as OUTPUTS
+from molbridge.pipeline.epochs import PretrainResult, newest_checkpoint
 from molbridge.pipeline.models import graph_encoder
 from molbridge.pipeline.strategy import STAGES, StrategyInputs, get_strategy
 from molbridge.report.curves import plot_pretraining_curve
@@ -131,24 +133,8 @@ class PretrainConfig:
 # keys a run adds to its resolved config.yaml (read back by `from_yaml`, not settings)
 _WRITTEN_BACK_ONLY = ("corpus_path", "strategy_config", "molbridge_version")
 
+
 # what a run writes in its folder besides one `rank<r>_weights.sha256` per process
-OUTPUTS = (
-    "encoder.ckpt",
-    "config.yaml",
-    "history.json",
-    "summary.json",
-    "loss_curve.png",
-    "checkpoints",
-)
-
-
-@dataclass
-class PretrainResult:
-    encoder_path: Path
-    history: list[dict[str, float]]
-    summary: dict[str, Any]
-
-
 class _EpochSeed(L.Callback):
     """Tell a corpus stream which epoch starts, so each epoch has its own order; on a resume,
     also where in that epoch (Lightning restarts mid-epoch without `on_train_epoch_start`)."""
@@ -186,6 +172,12 @@ class _StartClock(L.Callback):
         self.seconds = time.perf_counter() - self.started
         self.first_step = int(trainer.global_step)
         log.info("training starts %.1f s after the command", self.seconds)
+
+
+def _ddp(sometimes_unused: bool) -> DDPStrategy:
+    """DDP; told to look for parameters a step leaves without a gradient only when the strategy
+    says there can be some (the search costs a pass over the autograd graph every step)."""
+    return DDPStrategy(find_unused_parameters=sometimes_unused)
 
 
 def weights_digest(module: torch.nn.Module) -> str:
@@ -271,7 +263,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         accelerator="cpu" if not torch.cuda.is_available() else "auto",
         devices=config.devices,
         num_nodes=config.num_nodes,
-        strategy="ddp" if distributed else "auto",
+        strategy=_ddp(strategy.sometimes_unused) if distributed else "auto",
         precision=config.precision,  # type: ignore[arg-type]
         callbacks=[
             every_steps,

@@ -31,7 +31,6 @@ import pandas as pd
 import yaml
 
 from molbridge import __version__
-from molbridge.data.corpus import read_smiles
 from molbridge.data.corpus_views import embedding_view
 from molbridge.data.reaction_stream import ReactionData, reaction_corpus, reaction_molecules
 from molbridge.data.reactions import REACTION_DATASETS
@@ -52,6 +51,7 @@ from molbridge.pipeline.strategy import (
     CorpusData,
     Strategy,
     StrategyInputs,
+    extend_corpus,
     options_of,
     register_strategy,
 )
@@ -72,7 +72,6 @@ log = logging.getLogger(__name__)
 NAME = "reaction-distill"
 TEACHER_DIR = "teacher"
 TEACHER_FILE = "teacher.ckpt"
-CORPUS_FILE = "corpus.csv"
 
 
 @dataclass
@@ -119,7 +118,6 @@ def teacher_stage(config: PretrainConfig, run: RunFolder) -> PretrainConfig:
     the assembled corpus."""
     options = _options(config)
     run.file(TEACHER_DIR)
-    run.file(CORPUS_FILE)
     if "teacher" in config.inputs:
         teacher_path = Path(config.inputs["teacher"])
         load_teacher(teacher_path)  # a wrong file fails here, before the corpus is read
@@ -129,30 +127,14 @@ def teacher_stage(config: PretrainConfig, run: RunFolder) -> PretrainConfig:
             if not run.primary:
                 raise RuntimeError(f"{teacher_path} is missing: stage 1 runs in the first process")
             train_teacher(config, options, teacher_path.parent)
-    corpus = config.corpus
-    smiles_column = config.smiles_column
-    max_molecules = config.max_molecules
-    if options.reaction_molecules:
-        corpus_path = run.path / CORPUS_FILE
-        if run.primary:
-            smiles = read_smiles(config.corpus, config.smiles_column, config.max_molecules)
-            known = set(smiles)
-            molecules = reaction_molecules(options.reactions, options.reaction_limit)
-            added = [s for s in molecules if s not in known]
-            log.info(
-                "student corpus: %d molecules of %s + %d reaction molecules",
-                len(smiles),
-                config.corpus,
-                len(added),
-            )
-            write_csv(pd.DataFrame({"smiles": smiles + added}), corpus_path)
-        corpus, smiles_column, max_molecules = str(corpus_path), "smiles", None
-    return replace(
+    config = replace(config, inputs={**config.inputs, "teacher": str(teacher_path)})
+    if not options.reaction_molecules:
+        return config
+    return extend_corpus(
         config,
-        corpus=corpus,
-        smiles_column=smiles_column,
-        max_molecules=max_molecules,
-        inputs={**config.inputs, "teacher": str(teacher_path)},
+        run,
+        lambda: reaction_molecules(options.reactions, options.reaction_limit),
+        "reaction molecules",
     )
 
 

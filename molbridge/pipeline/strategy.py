@@ -11,19 +11,21 @@ written back, resolved, in `config.yaml`. See docs/design.md, "The strategy cont
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import lightning as L
+import pandas as pd
 import torch
 from torch import nn
 
-from molbridge.data.corpus import CorpusShards, ShardStream
+from molbridge.data.corpus import CorpusShards, ShardStream, read_smiles
 from molbridge.data.views import View, ViewJoin
 from molbridge.encoders import GraphEncoder
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io.outputs import RunFolder
+from molbridge.io.outputs import RunFolder, write_csv
 from molbridge.tasks.pretrain import PretrainTask
 
 if TYPE_CHECKING:
@@ -67,11 +69,14 @@ class Strategy:
         data: the data module that feeds it (`CorpusData` for corpus streams).
         parts: modules saved in `encoder.ckpt` beside the encoder, by name (projection heads,
             prompts, a teacher); `train --init` loads them by name or drops them.
+        sometimes_unused: some trainable parameters get no gradient in some steps (the heads of
+            a modality that a batch lacks); DDP must then look for them each step.
     """
 
     task: PretrainTask
     data: L.LightningDataModule
     parts: dict[str, nn.Module] = field(default_factory=dict)
+    sometimes_unused: bool = False
 
 
 Builder = Callable[[StrategyInputs], Strategy]
@@ -81,8 +86,10 @@ Builder = Callable[[StrategyInputs], Strategy]
 Stage = Callable[["PretrainConfig", RunFolder], "PretrainConfig"]
 STRATEGIES: dict[str, Builder] = {}
 STAGES: dict[str, Stage] = {}
+log = logging.getLogger(__name__)
+CORPUS_FILE = "corpus.csv"
 # named in the CLI contract, not built yet
-PLANNED = ("acml", "image-graph", "multichannel")
+PLANNED = ("image-graph", "multichannel")
 
 
 def register_strategy(name: str, before: Stage | None = None) -> Callable[[Builder], Builder]:
@@ -165,3 +172,27 @@ class CorpusData(L.LightningDataModule):
         # after an end-of-epoch checkpoint and break an exact resume from one
         generator = torch.Generator().manual_seed(self.seed)
         return torch.utils.data.DataLoader(self.stream, batch_size=None, generator=generator)
+
+
+def extend_corpus(
+    config: PretrainConfig, run: RunFolder, extra: Callable[[], Iterable[str]], what: str
+) -> PretrainConfig:
+    """The settings of a stream over the run's corpus (its first `max_molecules`) followed by
+    `extra` SMILES not already in it (a strategy's own molecules: reactions', spectra's),
+    written once to `OUT/corpus.csv` by the first process; for an earlier stage (`Stage`).
+
+    Args:
+        extra: gives the SMILES to add, in order (called in the first process only); a string
+            already in the corpus, or repeated, is added once, as written (no
+            canonicalisation: the corpus cache keys on the text).
+        what: what the extra molecules are, for the log line.
+    """
+    path = run.path / CORPUS_FILE
+    run.file(CORPUS_FILE)
+    if run.primary:
+        smiles = read_smiles(config.corpus, config.smiles_column, config.max_molecules)
+        known = set(smiles)
+        added = [s for s in dict.fromkeys(extra()) if s not in known]
+        log.info("corpus: %d molecules of %s + %d %s", len(smiles), config.corpus, len(added), what)
+        write_csv(pd.DataFrame({"smiles": smiles + added}), path)
+    return replace(config, corpus=str(path), smiles_column="smiles", max_molecules=None)

@@ -1,0 +1,181 @@
+"""Strategy 2 end to end on tiny data: frozen modality encoders (made by pretrain-modality)
+embed the corpus once, the graph encoder learns against them, the frozen bundles are untouched,
+the encoder fine-tunes with --init, and two-process DDP runs with a sparse modality."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from molbridge.data.corpus import build_corpus
+from molbridge.featurize import GraphFeaturizer
+from molbridge.io import load_bundle
+from molbridge.pipeline import acml
+from molbridge.pipeline.modality import ModalityConfig, load_modality_encoder, pretrain_modality
+from molbridge.pipeline.modality_views import frozen_modality_view, spectrum_smiles
+from molbridge.pipeline.pretrain import pretrain
+from tests.helpers import fine_tune_tiny, tiny_pretrain_config
+
+DATA = Path(__file__).parents[1] / "data"
+MODALITIES = ("smiles", "image", "fingerprint", "spectrum")
+N_SPECTRA = 40
+
+
+@pytest.fixture(scope="module")
+def encoders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A tiny frozen encoder of each modality, one epoch on 12 inputs."""
+    root = tmp_path_factory.mktemp("modality")
+    paths = {}
+    for modality in MODALITIES:
+        config = ModalityConfig(
+            modality=modality,
+            out=str(root / modality),
+            corpus=str(DATA / "bbbp_tiny.csv"),
+            max_molecules=12,
+            image_size=48,
+            epochs=1,
+            batch_size=4,
+            progress=False,
+        )
+        paths[modality] = pretrain_modality(config).encoder_path
+    return paths
+
+
+@pytest.fixture(scope="module")
+def corpus_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """40 molecules with a 13C spectrum, then 110 of the BBBP sample."""
+    path = tmp_path_factory.mktemp("corpus") / "corpus.csv"
+    bbbp = pd.read_csv(DATA / "bbbp_tiny.csv")["smiles"].tolist()
+    spectra = list(dict.fromkeys(spectrum_smiles("13C")))[:N_SPECTRA]
+    pd.DataFrame({"smiles": spectra + bbbp[:110]}).to_csv(path, index=False)
+    return path
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_each_modality_view_is_its_frozen_encoder_s_embedding(
+    encoders: dict[str, Path], corpus_csv: Path, tmp_path: Path
+) -> None:
+    corpus = build_corpus(
+        corpus_csv, GraphFeaturizer(), tmp_path / "cache", shard_size=40, progress=False
+    )
+    smiles = pd.read_csv(corpus_csv)["smiles"].tolist()
+    for modality in ("fingerprint", "spectrum"):
+        made = frozen_modality_view(corpus, encoders[modality], name=f"test-{modality}")
+        assert made.kind == modality
+        if modality == "spectrum":  # the spectra's molecules only, found by structure
+            # (one BBBP molecule has a spectrum too)
+            assert made.view.present[:N_SPECTRA].all()
+            assert made.present == N_SPECTRA + 1 and made.absent == len(corpus) - made.present
+            continue
+        featurizer, encoder = load_modality_encoder(encoders[modality])
+        encoder.eval()
+        with torch.no_grad():
+            direct = encoder(torch.from_numpy(featurizer.many(smiles[:5])))  # type: ignore[attr-defined]
+        stored, present = made.view.lookup(np.arange(5))
+        assert present.all()
+        torch.testing.assert_close(stored.float(), direct, atol=2e-3, rtol=2e-3)  # float16 kept
+
+
+def test_acml_trains_leaves_the_frozen_encoders_untouched_and_fine_tunes(
+    encoders: dict[str, Path], corpus_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the spectra's molecules appended to the corpus: here 3 new ones and 2 already in it
+    # (all 8,000 would make a slow test)
+    known = pd.read_csv(corpus_csv)["smiles"].tolist()[:2]
+    extra = ["CCOC(=O)C", "c1ccncc1O", "CC(C)(C)O"]
+    monkeypatch.setattr(acml, "spectrum_smiles", lambda nucleus: known + extra)
+    before = {m: _digest(p) for m, p in encoders.items()}
+    out = tmp_path / "acml"
+    config = tiny_pretrain_config(
+        out,
+        "acml",
+        corpus=str(corpus_csv),
+        num_layers=2,
+        options={"modalities": list(MODALITIES), "contrast": {"min_rows": 2}},
+        inputs={m: str(p) for m, p in encoders.items()},
+        cache_dir=str(tmp_path / "cache"),
+    )
+    result = pretrain(config)
+    assert {m: _digest(p) for m, p in encoders.items()} == before
+    # every modality entered the loss (the spectra are the first 40 molecules, in one shard)
+    logged = {k for row in result.history for k in row}
+    assert set(MODALITIES) <= logged
+    assert result.summary["corpus_molecules"] == 150 + len(extra)
+    bundle = load_bundle(result.encoder_path)
+    assert bundle.extra["strategy"]["name"] == "acml"
+    assert {f"{m}_{side}" for m in MODALITIES for side in ("graph", "modality")} == set(
+        bundle.parts
+    )
+    assert not any(k.startswith("frozen") for k in bundle.members[0])
+    fine = fine_tune_tiny(result.encoder_path, tmp_path / "ft", num_layers=2)
+    assert 0.0 <= fine.test["roc_auc"] <= 1.0
+
+
+def test_a_missing_encoder_and_a_wrong_one_are_refused_before_any_work(
+    encoders: dict[str, Path], tmp_path: Path
+) -> None:
+    config = tiny_pretrain_config(tmp_path / "a", "acml", options={"modalities": ["descriptors"]})
+    with pytest.raises(ValueError, match="--input descriptors=PATH"):
+        pretrain(config)
+    config = tiny_pretrain_config(
+        tmp_path / "b",
+        "acml",
+        options={"modalities": ["spectrum"]},
+        inputs={"spectrum": str(encoders["smiles"])},
+    )
+    with pytest.raises(ValueError, match="not a spectrum encoder"):
+        pretrain(config)
+    with pytest.raises(ValueError, match="modalities must be some of"):
+        pretrain(tiny_pretrain_config(tmp_path / "c", "acml", options={"modalities": ["nmr"]}))
+
+
+def test_two_process_ddp_with_a_sparse_modality(
+    encoders: dict[str, Path], corpus_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "ddp"
+    command = [
+        sys.executable,
+        "-m",
+        "molbridge.cli.main",
+        "pretrain",
+        "--strategy",
+        "acml",
+        "--corpus",
+        str(corpus_csv),
+        "--batch-size",
+        "16",
+        "--shard-size",
+        "40",
+        "--featurize-workers",
+        "1",
+        "--devices",
+        "2",
+        "--modalities",
+        "fingerprint",
+        "--modalities",
+        "spectrum",
+        "--input",
+        f"fingerprint={encoders['fingerprint']}",
+        "--input",
+        f"spectrum={encoders['spectrum']}",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PL_TORCH_DISTRIBUTED_BACKEND": "gloo"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    digests = [(out / f"rank{r}_weights.sha256").read_text() for r in (0, 1)]
+    assert digests[0] == digests[1]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["steps"] >= 1
