@@ -17,24 +17,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from scipy.stats import spearmanr
 
 from molbridge.chem import parse_many
-from molbridge.data.corpus import corpus_path
+from molbridge.data.corpus import moses_test_sample
 from molbridge.featurize import ECFPFeaturizer
 from molbridge.nn.losses import tanimoto
 from molbridge.pipeline.embeddings import resolve_embedder
 
 NEIGHBOURS = 10
-
-
-def held_out(n: int, seed: int) -> list[str]:
-    test = corpus_path("moses").with_name("test.csv.gz")
-    smiles = pd.read_csv(test)["SMILES"].astype(str).tolist()
-    rng = np.random.default_rng(seed)
-    return [smiles[i] for i in sorted(rng.choice(len(smiles), n, replace=False))]
 
 
 def agreement(embedding: np.ndarray, reference: np.ndarray) -> dict[str, np.ndarray]:
@@ -62,7 +54,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    smiles = held_out(args.n, args.seed)
+    smiles = moses_test_sample(args.n, args.seed)
     mols = [mol for _, mol, _ in parse_many(smiles)]
     if any(m is None for m in mols):
         raise ValueError("an invalid SMILES in the MOSES test set")

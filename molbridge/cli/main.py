@@ -487,6 +487,7 @@ class SuiteName(StrEnum):
     moleculeace = "moleculeace"
     probe = "probe"
     yields = "yields"
+    retrieval = "retrieval"
 
 
 @app.command()
@@ -495,7 +496,9 @@ def benchmark(
         ...,
         help="moleculenet | admet | moleculeace | probe (panel P1: the linear probe of every "
         "--init encoder on all three suites' 63 sets) | yields (reaction yields, Yield-BERT "
-        "splits: DRFP + CatBoost, the reaction GIN, and --init LABEL=teacher.ckpt)",
+        "splits: DRFP + CatBoost, the reaction GIN, and --init LABEL=teacher.ckpt) | "
+        "retrieval (cross-modal retrieval of --init LABEL=acml-encoder.ckpt; --datasets: "
+        "its modalities)",
     ),
     out: Path = typer.Option(..., help="Output folder: results.json, results.md, results.png."),
     datasets: list[str] | None = typer.Option(
@@ -547,6 +550,9 @@ def benchmark(
         if not value.isdigit():
             _fail(ValueError(f"--epochs-for expects NAME=N, got {item!r}"))
         per_dataset[name] = int(value)
+    if suite == SuiteName.retrieval:
+        _benchmark_retrieval(out, datasets, init, overwrite)
+        return
     try:
         inits = init_models(init or [])
     except ValueError as err:
@@ -651,6 +657,27 @@ def _benchmark_yields(
         return
     console.print((out / "results.md").read_text())
     console.print(f"wrote {out / 'results.md'}, {out / 'results.json'}, {out / 'results.png'}")
+
+
+def _benchmark_retrieval(
+    out: Path, datasets: list[str] | None, init: list[str] | None, overwrite: bool
+) -> None:
+    from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
+    from molbridge.io import CheckpointError
+
+    try:
+        options = RetrievalOptions(
+            out=str(out),
+            init=_named_paths(init or [], "--init"),
+            modalities=[d for item in (datasets or []) for d in item.split()] or None,
+            overwrite=overwrite,
+        )
+        run_retrieval(options)
+    except (CheckpointError, OSError, ValueError) as err:
+        _fail(err)
+        return
+    console.print((out / "results.md").read_text())
+    console.print(f"wrote {out / 'results.md'}, {out / 'results.json'}")
 
 
 # Options that take several values after one flag (`--target-columns A B C`), as in the CLI

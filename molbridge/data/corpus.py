@@ -111,6 +111,17 @@ def read_smiles(
     return [s for chunk in _read_chunks(path, smiles_column, 100_000, max_molecules) for s in chunk]
 
 
+def moses_test_sample(n: int, seed: int = 0) -> list[str]:
+    """A seeded sample of `n` SMILES of the MOSES test set (176,074 molecules that no
+    pre-training here reads), in file order: held-out molecules for the analyses of encoders."""
+    test = corpus_path("moses").with_name("test.csv.gz")
+    smiles = pd.read_csv(test)["SMILES"].astype(str).tolist()
+    if not 0 < n <= len(smiles):
+        raise ValueError(f"n must be in 1..{len(smiles)}, got {n}")
+    rng = np.random.default_rng(seed)
+    return [smiles[i] for i in sorted(rng.choice(len(smiles), n, replace=False))]
+
+
 @dataclass(frozen=True)
 class CorpusShards:
     """A featurized corpus on disk.

@@ -122,7 +122,7 @@ def modality_stage(config: PretrainConfig, run: RunFolder) -> PretrainConfig:
 def acml(inputs: StrategyInputs) -> Strategy:
     options = _options(inputs.config)
     config = options.contrast_config(inputs.config.lr)
-    views, dims, sparse = {}, {}, False
+    views, dims, sparse, described = {}, {}, False, {}
     for modality in options.modalities:
         path = inputs.inputs[modality]
         made = frozen_modality_view(inputs.corpus, path, name=f"{NAME}-{modality}")
@@ -131,11 +131,14 @@ def acml(inputs: StrategyInputs) -> Strategy:
                 f"{NAME}: only {made.present} corpus molecules have a {modality} input ({path})"
             )
         views[modality], dims[modality] = made.view, made.dim
+        described[modality] = {"path": str(path), "kind": made.kind, "weights": made.weights}
         sparse = sparse or made.absent > 0
         log.info("%s: %d molecules have a %s embedding", NAME, made.present, modality)
     task = AsymmetricContrastive(inputs.encoder, dims, config)
     data = CorpusData(inputs.corpus, inputs.config.batch_size, inputs.config.seed, views)
-    return Strategy(task, data, parts=heads_as_parts(task), sometimes_unused=sparse)
+    return Strategy(
+        task, data, parts=heads_as_parts(task), sometimes_unused=sparse, inputs=described
+    )
 
 
 def heads_as_parts(task: AsymmetricContrastive) -> dict[str, nn.Module]:

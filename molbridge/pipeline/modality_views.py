@@ -13,6 +13,7 @@ spectrum; a SMILES longer than the encoder's `max_length`) is absent from both, 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -61,6 +62,7 @@ class ModalityView:
     dim: embedding width.
     present: molecules that have the modality.
     absent: valid molecules of the corpus that do not.
+    weights: the sha256 digest of the frozen encoder's state.
     """
 
     kind: str
@@ -68,6 +70,7 @@ class ModalityView:
     dim: int
     present: int
     absent: int
+    weights: str
 
 
 def molecule_key(mol: Chem.Mol) -> str:
@@ -75,59 +78,89 @@ def molecule_key(mol: Chem.Mol) -> str:
     return str(Chem.MolToSmiles(mol))
 
 
-def spectrum_smiles(nucleus: str) -> list[str]:
-    """The SMILES of the bundled NMRShiftDB2 records with a spectrum of `nucleus`."""
-    return load_nmr_spectra(nucleus, on_invalid="skip").smiles  # type: ignore[arg-type]
+HELD_OUT_SHARE = 0.1  # of the spectra's distinct molecules, never trained with (retrieval, isomers)
 
 
-def _spectrum_source(corpus: CorpusShards, featurizer: SpectrumFeaturizer) -> StoredView:
-    spectra = load_nmr_spectra(featurizer.nucleus, on_invalid="skip")  # type: ignore[arg-type]
-    binned: dict[str, np.ndarray] = {}
+def spectrum_records(nucleus: str, part: str = "train") -> list[tuple[str, np.ndarray]]:
+    """`(SMILES, peaks)` of one record per distinct molecule of the bundled NMRShiftDB2
+    spectra of `nucleus` (its first record), in file order: the `train` part, or the
+    `held-out` one — a fixed 10 % of the molecules (seeded permutation of their sorted keys),
+    which strategies never train with, so that retrieval and isomer discrimination measure on
+    unseen spectra."""
+    if part not in ("train", "held-out"):
+        raise ValueError(f"part must be train or held-out, got {part!r}")
+    spectra = load_nmr_spectra(nucleus, on_invalid="skip")  # type: ignore[arg-type]
+    first: dict[str, tuple[str, np.ndarray]] = {}
     # each record's SMILES read as the corpus reads SMILES (its `mols` carry explicit
     # hydrogens, some of which RDKit will not remove), so the keys of one molecule agree
     for row, mol, _ in parse_many(spectra.smiles):
-        if mol is not None:  # a molecule's first record wins
-            binned.setdefault(molecule_key(mol), featurizer(spectra.peaks[row]))
+        if mol is not None:
+            first.setdefault(molecule_key(mol), (spectra.smiles[row], spectra.peaks[row]))
+    keys = sorted(first)
+    order = np.random.default_rng(0).permutation(len(keys))
+    held = {keys[i] for i in order[: round(HELD_OUT_SHARE * len(keys))]}
+    return [v for k, v in first.items() if (k in held) == (part == "held-out")]
+
+
+def spectrum_smiles(nucleus: str, part: str = "train") -> list[str]:
+    """The SMILES of `spectrum_records(nucleus, part)`."""
+    return [smiles for smiles, _ in spectrum_records(nucleus, part)]
+
+
+def _spectrum_source(corpus: CorpusShards, featurizer: SpectrumFeaturizer) -> StoredView:
+    """Binned spectra of the corpus molecules found among the training part of the spectra
+    (found by structure; a held-out molecule that the corpus holds gets none)."""
+    records = spectrum_records(featurizer.nucleus)
+    binned = {}
+    for row, mol, _ in parse_many([smiles for smiles, _ in records]):
+        if mol is not None:
+            binned[molecule_key(mol)] = featurizer(records[row][1])
 
     def featurize(mol: Chem.Mol) -> np.ndarray | None:
         return binned.get(molecule_key(mol))
 
-    config = {"featurizer": featurizer.to_config(), "records": len(spectra)}
+    config = {"featurizer": featurizer.to_config(), "records": len(records), "part": "train"}
     shape = (featurizer.n_bins,)
     return featurized_view(corpus, "spectrum", featurize, config, shape, np.float32)
 
 
-def _smiles_source(corpus: CorpusShards, featurizer: SmilesFeaturizer) -> StoredView:
-    def featurize(mol: Chem.Mol) -> np.ndarray | None:
-        try:
-            return featurizer(mol)
-        except ValueError:  # longer than the encoder reads: absent, counted by the caller
-            return None
+def input_row(featurizer: Any) -> Callable[[Chem.Mol], np.ndarray | None]:
+    """Molecule -> the row a frozen encoder of `featurizer`'s modality reads, or `None` where it
+    has none (a SMILES longer than the encoder reads is left out, not cut). Not for spectra,
+    which come from measurements, not from the structure."""
+    if isinstance(featurizer, SmilesFeaturizer):
 
-    config = {"featurizer": featurizer.to_config()}
-    shape = (featurizer.max_length,)
-    return featurized_view(corpus, "smiles-tokens", featurize, config, shape, np.int64)
+        def smiles_row(mol: Chem.Mol) -> np.ndarray | None:
+            try:
+                return featurizer(mol)
+            except ValueError:
+                return None
 
-
-def _descriptor_source(corpus: CorpusShards, featurizer: DescriptorFeaturizer) -> StoredView:
-    def featurize(mol: Chem.Mol) -> np.ndarray:
-        return featurizer.transform(featurizer.many_mols([mol]))[0]
-
-    config = {"featurizer": featurizer.to_config()}
-    shape = (featurizer.n_descriptors,)
-    return featurized_view(corpus, "descriptors", featurize, config, shape, np.float32)
+        return smiles_row
+    if isinstance(featurizer, DescriptorFeaturizer):
+        return lambda mol: featurizer.transform(featurizer.many_mols([mol]))[0]
+    if isinstance(featurizer, ImageFeaturizer | ECFPFeaturizer):
+        return featurizer  # type: ignore[no-any-return]
+    raise TypeError(f"no input rows from structures for {type(featurizer).__name__}")
 
 
 def _source(corpus: CorpusShards, featurizer: Any) -> StoredView | RenderedView:
     """The stored (or rendered) input of the modality's encoder, by molecule id."""
+    config = {"featurizer": featurizer.to_config()}
     if isinstance(featurizer, SmilesFeaturizer):
-        return _smiles_source(corpus, featurizer)
+        shape = (featurizer.max_length,)
+        return featurized_view(
+            corpus, "smiles-tokens", input_row(featurizer), config, shape, np.int64
+        )
     if isinstance(featurizer, ImageFeaturizer):
         return image_view(corpus, featurizer)
     if isinstance(featurizer, ECFPFeaturizer):
         return fingerprint_view(corpus, featurizer)
     if isinstance(featurizer, DescriptorFeaturizer):
-        return _descriptor_source(corpus, featurizer)
+        shape = (featurizer.n_descriptors,)
+        return featurized_view(
+            corpus, "descriptors", input_row(featurizer), config, shape, np.float32
+        )
     if isinstance(featurizer, SpectrumFeaturizer):
         return _spectrum_source(corpus, featurizer)
     raise TypeError(f"no corpus view for featurizer {type(featurizer).__name__}")
@@ -143,10 +176,11 @@ def frozen_modality_view(corpus: CorpusShards, path: Path | str, name: str) -> M
     kind = KINDS[type(featurizer)]
     source = _source(corpus, featurizer)
     config = cast(Any, encoder).config.to_config()
-    identity = {"encoder": config, "weights": state_digest(encoder)}
+    weights = state_digest(encoder)
+    identity = {"encoder": config, "weights": weights}
     view = embedding_view(corpus, encoder, identity, name=name, source=source, batch_size=256)
     present = int(np.count_nonzero(view.present))
     absent = len(corpus) - present
     if absent:
         log.info("%s: %d of %d molecules have no %s input", name, absent, len(corpus), kind)
-    return ModalityView(kind, view, view.values.shape[1], present, absent)
+    return ModalityView(kind, view, view.values.shape[1], present, absent, weights)

@@ -318,7 +318,11 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
                 featurizer=featurizer.to_config(),
                 encoder=encoder_config.to_config(),
                 members=[{k: v.detach().contiguous() for k, v in encoder.state_dict().items()}],
-                extra={"pretraining": summary, "strategy": task_config(task)},
+                extra={
+                    "pretraining": summary,
+                    "strategy": task_config(task),
+                    "inputs": strategy.inputs,
+                },
                 parts={name: _part(name, module) for name, module in strategy.parts.items()},
             ),
             encoder_path,

@@ -238,4 +238,7 @@ def reaction_distill(inputs: StrategyInputs) -> Strategy:
     data = CorpusData(
         inputs.corpus, inputs.config.batch_size, inputs.config.seed, {TEACHER_VIEW: view}
     )
-    return Strategy(task, data, parts={"projection": task.projection})
+    teacher_input = {"path": str(path), "weights": identity["weights"]}
+    return Strategy(
+        task, data, parts={"projection": task.projection}, inputs={"teacher": teacher_input}
+    )

@@ -71,12 +71,15 @@ class Strategy:
             prompts, a teacher); `train --init` loads them by name or drops them.
         sometimes_unused: some trainable parameters get no gradient in some steps (the heads of
             a modality that a batch lacks); DDP must then look for them each step.
+        inputs: what each input checkpoint was (path, weights' digest), by name; saved in
+            `encoder.ckpt`, so that a later command can find and check them.
     """
 
     task: PretrainTask
     data: L.LightningDataModule
     parts: dict[str, nn.Module] = field(default_factory=dict)
     sometimes_unused: bool = False
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 Builder = Callable[[StrategyInputs], Strategy]

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 import torch
 
+from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
 from molbridge.data.corpus import build_corpus
 from molbridge.featurize import GraphFeaturizer
-from molbridge.io import load_bundle
+from molbridge.io import CheckpointError, load_bundle
 from molbridge.pipeline import acml
 from molbridge.pipeline.modality import ModalityConfig, load_modality_encoder, pretrain_modality
 from molbridge.pipeline.modality_views import frozen_modality_view, spectrum_smiles
@@ -50,11 +51,12 @@ def encoders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def corpus_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """40 molecules with a 13C spectrum, then 110 of the BBBP sample."""
+    """40 molecules with a 13C spectrum of the training part, 2 of the held-out part, then 108
+    of the BBBP sample."""
     path = tmp_path_factory.mktemp("corpus") / "corpus.csv"
     bbbp = pd.read_csv(DATA / "bbbp_tiny.csv")["smiles"].tolist()
-    spectra = list(dict.fromkeys(spectrum_smiles("13C")))[:N_SPECTRA]
-    pd.DataFrame({"smiles": spectra + bbbp[:110]}).to_csv(path, index=False)
+    spectra = spectrum_smiles("13C")[:N_SPECTRA] + spectrum_smiles("13C", "held-out")[:2]
+    pd.DataFrame({"smiles": spectra + bbbp[:108]}).to_csv(path, index=False)
     return path
 
 
@@ -73,9 +75,11 @@ def test_each_modality_view_is_its_frozen_encoder_s_embedding(
         made = frozen_modality_view(corpus, encoders[modality], name=f"test-{modality}")
         assert made.kind == modality
         if modality == "spectrum":  # the spectra's molecules only, found by structure
-            # (one BBBP molecule has a spectrum too)
-            assert made.view.present[:N_SPECTRA].all()
-            assert made.present == N_SPECTRA + 1 and made.absent == len(corpus) - made.present
+            # a held-out molecule's spectrum is never used (and a BBBP molecule may have one)
+            present = made.view.present
+            assert present[:N_SPECTRA].all() and not present[N_SPECTRA : N_SPECTRA + 2].any()
+            assert N_SPECTRA <= made.present <= N_SPECTRA + 2
+            assert made.absent == len(corpus) - made.present
             continue
         featurizer, encoder = load_modality_encoder(encoders[modality])
         encoder.eval()
@@ -86,39 +90,94 @@ def test_each_modality_view_is_its_frozen_encoder_s_embedding(
         torch.testing.assert_close(stored.float(), direct, atol=2e-3, rtol=2e-3)  # float16 kept
 
 
-def test_acml_trains_leaves_the_frozen_encoders_untouched_and_fine_tunes(
-    encoders: dict[str, Path], corpus_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the spectra's molecules appended to the corpus: here 3 new ones and 2 already in it
-    # (all 8,000 would make a slow test)
-    known = pd.read_csv(corpus_csv)["smiles"].tolist()[:2]
-    extra = ["CCOC(=O)C", "c1ccncc1O", "CC(C)(C)O"]
-    monkeypatch.setattr(acml, "spectrum_smiles", lambda nucleus: known + extra)
+EXTRA = ["CCOC(=O)C", "c1ccncc1O", "CC(C)(C)O"]
+
+
+@pytest.fixture(scope="module")
+def trained(
+    encoders: dict[str, Path], corpus_csv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str], object]:
+    """One ACML run on all four modalities: (its folder, the frozen bundles' digests before it,
+    its result)."""
+    root = tmp_path_factory.mktemp("acml")
     before = {m: _digest(p) for m, p in encoders.items()}
-    out = tmp_path / "acml"
     config = tiny_pretrain_config(
-        out,
+        root / "run",
         "acml",
         corpus=str(corpus_csv),
         num_layers=2,
         options={"modalities": list(MODALITIES), "contrast": {"min_rows": 2}},
         inputs={m: str(p) for m, p in encoders.items()},
-        cache_dir=str(tmp_path / "cache"),
+        cache_dir=str(root / "cache"),
     )
-    result = pretrain(config)
+    # the spectra's molecules appended to the corpus: here 3 new ones and 2 already in it
+    # (all 8,000 would make a slow test)
+    known = pd.read_csv(corpus_csv)["smiles"].tolist()[:2]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(acml, "spectrum_smiles", lambda nucleus: known + EXTRA)
+        result = pretrain(config)
+    return root / "run", before, result
+
+
+def test_acml_trains_leaves_the_frozen_encoders_untouched_and_fine_tunes(
+    encoders: dict[str, Path], trained: tuple[Path, dict[str, str], object], tmp_path: Path
+) -> None:
+    out, before, result = trained
     assert {m: _digest(p) for m, p in encoders.items()} == before
     # every modality entered the loss (the spectra are the first 40 molecules, in one shard)
-    logged = {k for row in result.history for k in row}
+    logged = {k for row in result.history for k in row}  # type: ignore[attr-defined]
     assert set(MODALITIES) <= logged
-    assert result.summary["corpus_molecules"] == 150 + len(extra)
-    bundle = load_bundle(result.encoder_path)
+    assert result.summary["corpus_molecules"] == 150 + len(EXTRA)  # type: ignore[attr-defined]
+    bundle = load_bundle(out / "encoder.ckpt")
     assert bundle.extra["strategy"]["name"] == "acml"
     assert {f"{m}_{side}" for m in MODALITIES for side in ("graph", "modality")} == set(
         bundle.parts
     )
     assert not any(k.startswith("frozen") for k in bundle.members[0])
-    fine = fine_tune_tiny(result.encoder_path, tmp_path / "ft", num_layers=2)
+    # the bundle names the frozen encoders it was trained against, with their digests
+    assert set(bundle.extra["inputs"]) == set(MODALITIES)
+    assert bundle.extra["inputs"]["spectrum"]["kind"] == "spectrum"
+    fine = fine_tune_tiny(out / "encoder.ckpt", tmp_path / "ft", num_layers=2)
     assert 0.0 <= fine.test["roc_auc"] <= 1.0
+
+
+def test_retrieval_scores_each_modality_beside_the_untrained_encoder(
+    encoders: dict[str, Path], trained: tuple[Path, dict[str, str], object], tmp_path: Path
+) -> None:
+    out, _, _ = trained
+    options = RetrievalOptions(
+        out=str(tmp_path / "retrieval"),
+        init={"acml": str(out / "encoder.ckpt")},
+        modalities=["fingerprint", "spectrum"],
+        n=160,
+    )
+    rows = run_retrieval(options)["rows"]
+    assert [(r["modality"], r["model"]) for r in rows] == [
+        ("fingerprint", "acml"),
+        ("fingerprint", "untrained"),
+        ("spectrum", "acml"),
+        ("spectrum", "untrained"),
+    ]
+    for row in rows:
+        for scope in ("block", "all"):
+            for way in ("forward", "backward"):
+                values = [row[f"{scope}_{way}_top{k}"] for k in (1, 5, 10)]
+                assert 0.0 <= values[0] <= values[1] <= values[2] <= 1.0
+    assert rows[0]["n"] == 160 and rows[2]["n"] > 500  # the held-out tenth of the spectra
+    assert (
+        "| fingerprint | chance | 160 | 0.008 |"
+        in (tmp_path / "retrieval" / "results.md").read_text()
+    )
+    # another encoder than the one it was trained against is refused
+    wrong = RetrievalOptions(
+        out=str(tmp_path / "wrong"),
+        init={"acml": str(out / "encoder.ckpt")},
+        modalities=["fingerprint"],
+        encoders={"fingerprint": str(encoders["smiles"])},
+        n=160,
+    )
+    with pytest.raises(CheckpointError, match="weights differ"):
+        run_retrieval(wrong)
 
 
 def test_a_missing_encoder_and_a_wrong_one_are_refused_before_any_work(

@@ -134,3 +134,12 @@ def test_parse_peak_list_errors(text: str, message: str) -> None:
 def test_parse_peak_list() -> None:
     shifts, atoms = parse_peak_list("1.5;0.0S;3|2.5;1.0D;4", n_atoms=5)
     assert shifts.tolist() == [1.5, 2.5] and atoms.tolist() == [3, 4]
+
+
+def test_the_held_out_spectra_are_a_fixed_tenth_of_the_molecules() -> None:
+    from molbridge.pipeline.modality_views import spectrum_smiles
+
+    train, held = spectrum_smiles("13C"), spectrum_smiles("13C", "held-out")
+    assert not set(train) & set(held)
+    assert len(held) == round(0.1 * (len(train) + len(held)))
+    assert spectrum_smiles("13C", "held-out") == held  # the same every time
