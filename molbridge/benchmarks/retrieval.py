@@ -18,30 +18,23 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
+from molbridge.benchmarks.aligned import acml_inputs, apply, frozen_encoder, sides
 from molbridge.chem import parse_many
 from molbridge.data.corpus import moses_test_sample
 from molbridge.featurize import SpectrumFeaturizer
-from molbridge.io import CheckpointError, load_bundle
 from molbridge.io.outputs import RunFolder
 from molbridge.metrics.retrieval import retrieval_topk
-from molbridge.nn.projection import ProjectionHead, ProjectionHeadConfig
-from molbridge.pipeline.embeddings import RANDOM, resolve_embedder, state_digest
-from molbridge.pipeline.modality import load_modality_encoder
 from molbridge.pipeline.modality_views import input_row, spectrum_records
-from molbridge.pipeline.models import load_parts
 
 log = logging.getLogger(__name__)
 
 KS = (1, 5, 10)
 BLOCK = 128
-UNTRAINED = "untrained"
 
 
 @dataclass
@@ -98,37 +91,6 @@ def held_out(featurizer: Any, n: int, seed: int) -> HeldOut:
     return HeldOut(kept, torch.from_numpy(np.stack(rows)), len(smiles) - len(kept))
 
 
-@torch.no_grad()
-def _apply(module: nn.Module, rows: torch.Tensor, batch: int = 256) -> torch.Tensor:
-    module.eval()
-    return torch.cat([module(rows[i : i + batch]).float() for i in range(0, len(rows), batch)])
-
-
-def _frozen_encoder(bundle_inputs: dict[str, Any], modality: str, override: str | None) -> Any:
-    """(featurizer, encoder) the ACML encoder was trained against, checked by digest."""
-    recorded = bundle_inputs.get(modality)
-    if recorded is None:
-        raise CheckpointError(f"the encoder was not trained against a {modality} encoder")
-    path = override or recorded["path"]
-    if not Path(path).exists():
-        raise CheckpointError(
-            f"the {modality} encoder it was trained against, {path}, is not here: give it "
-            f"with --input {modality}=PATH"
-        )
-    featurizer, encoder = load_modality_encoder(path)
-    if state_digest(encoder) != recorded["weights"]:
-        raise CheckpointError(
-            f"{path} is not the {modality} encoder the ACML encoder was trained against "
-            "(its weights differ)"
-        )
-    return featurizer, encoder
-
-
-def _random_head(in_dim: int, out_dim: int, seed: int) -> ProjectionHead:
-    torch.manual_seed(seed)
-    return ProjectionHead(ProjectionHeadConfig(in_dim, out_dim))
-
-
 def score(graph: torch.Tensor, modality: torch.Tensor) -> dict[str, float]:
     """Top-k both ways, in blocks of 128 (the rows left over after the last full block are
     not scored there) and against all rows."""
@@ -145,35 +107,16 @@ def run_retrieval(options: RetrievalOptions) -> dict[str, Any]:
         run.file(name)
     results: list[dict[str, Any]] = []
     for label, path in options.init.items():
-        bundle = load_bundle(path)
-        trained_on = bundle.extra.get("inputs", {})
-        if bundle.extra.get("strategy", {}).get("name") != "acml" or not trained_on:
-            raise CheckpointError(f"{path} is not an ACML encoder (pretrain --strategy acml)")
-        modalities = options.modalities or list(trained_on)
-        for modality in modalities:
-            featurizer, frozen = _frozen_encoder(
-                trained_on, modality, options.encoders.get(modality)
-            )
+        for modality in options.modalities or list(acml_inputs(path)):
+            featurizer, frozen = frozen_encoder(path, modality, options.encoders.get(modality))
             data = held_out(featurizer, options.n, options.seed)
-            frozen_rows = _apply(frozen, data.rows)
-            heads = load_parts(bundle, [f"{modality}_graph", f"{modality}_modality"], str(path))
-            graph_rows = torch.from_numpy(resolve_embedder(path, "32").embed_smiles(data.smiles))
-            baseline = torch.from_numpy(resolve_embedder(RANDOM, "32").embed_smiles(data.smiles))
-            width = cast(ProjectionHead, heads[f"{modality}_graph"]).out_dim
-            pairs = {
-                label: (
-                    _apply(heads[f"{modality}_graph"], graph_rows),
-                    _apply(heads[f"{modality}_modality"], frozen_rows),
-                ),
-                UNTRAINED: (
-                    _apply(_random_head(baseline.shape[1], width, 0), baseline),
-                    _apply(_random_head(frozen_rows.shape[1], width, 1), frozen_rows),
-                ),
-            }
-            for model, (g, m) in pairs.items():
-                row = {"encoder": label, "modality": modality, "model": model, "n": len(g)}
+            frozen_rows = apply(frozen, data.rows)
+            for model, side in sides(path, modality).items():
+                g, m = side.graph(data.smiles), apply(side.modality, frozen_rows)
+                name = label if model == "trained" else model
+                row = {"encoder": label, "modality": modality, "model": name, "n": len(g)}
                 results.append(row | {"left_out": data.left_out} | score(g, m))
-                log.info("%s / %s / %s: %s", label, modality, model, results[-1])
+                log.info("%s / %s / %s: %s", label, modality, name, results[-1])
     summary = {"options": {"n": options.n, "seed": options.seed, "block": BLOCK}, "rows": results}
     (run.path / "results.json").write_text(json.dumps(summary, indent=1))
     (run.path / "results.md").write_text(results_markdown(results))

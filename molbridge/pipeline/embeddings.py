@@ -124,9 +124,12 @@ class PeerEmbedder:
         return self.embed_smiles(smiles)  # MiniMol featurizes for itself
 
 
-def random_encoder(featurizer: GraphFeaturizer, seed: int = 0) -> GraphEncoder:
-    """The default GIN (5 x 300, mean pooling), randomly initialised with `seed`."""
-    config = GraphEncoderConfig(featurizer.atom_dims, featurizer.bond_dims)
+def random_encoder(
+    featurizer: GraphFeaturizer, seed: int = 0, config: GraphEncoderConfig | None = None
+) -> GraphEncoder:
+    """The default GIN (5 x 300, mean pooling), or one of `config`, randomly initialised with
+    `seed`."""
+    config = config or GraphEncoderConfig(featurizer.atom_dims, featurizer.bond_dims)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         return graph_encoder(config).eval()
