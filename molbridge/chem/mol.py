@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 from rdkit import Chem, rdBase
+from rdkit.Chem import rdMolDescriptors
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 
@@ -74,6 +75,12 @@ def parse_smiles(smiles: object, row: int | None = None) -> Chem.Mol:
     if mol.GetNumAtoms() == 0:
         raise InvalidMoleculeError(row, smiles, "molecule has no atoms")
     return mol
+
+
+def molecular_formula(mol: Chem.Mol) -> str:
+    """Hill-order molecular formula (charge included, e.g. `C7H8O`): what constitutional
+    isomers share."""
+    return str(rdMolDescriptors.CalcMolFormula(mol))
 
 
 def parse_many(

@@ -488,6 +488,7 @@ class SuiteName(StrEnum):
     probe = "probe"
     yields = "yields"
     retrieval = "retrieval"
+    isomers = "isomers"
 
 
 @app.command()
@@ -497,8 +498,8 @@ def benchmark(
         help="moleculenet | admet | moleculeace | probe (panel P1: the linear probe of every "
         "--init encoder on all three suites' 63 sets) | yields (reaction yields, Yield-BERT "
         "splits: DRFP + CatBoost, the reaction GIN, and --init LABEL=teacher.ckpt) | "
-        "retrieval (cross-modal retrieval of --init LABEL=acml-encoder.ckpt; --datasets: "
-        "its modalities)",
+        "retrieval | isomers (cross-modal retrieval and isomer discrimination of --init "
+        "LABEL=acml-encoder.ckpt; --datasets: its modalities)",
     ),
     out: Path = typer.Option(..., help="Output folder: results.json, results.md, results.png."),
     datasets: list[str] | None = typer.Option(
@@ -550,8 +551,8 @@ def benchmark(
         if not value.isdigit():
             _fail(ValueError(f"--epochs-for expects NAME=N, got {item!r}"))
         per_dataset[name] = int(value)
-    if suite == SuiteName.retrieval:
-        _benchmark_retrieval(out, datasets, init, overwrite)
+    if suite in (SuiteName.retrieval, SuiteName.isomers):
+        _benchmark_aligned(suite, out, datasets, init, overwrite)
         return
     try:
         inits = init_models(init or [])
@@ -659,20 +660,25 @@ def _benchmark_yields(
     console.print(f"wrote {out / 'results.md'}, {out / 'results.json'}, {out / 'results.png'}")
 
 
-def _benchmark_retrieval(
-    out: Path, datasets: list[str] | None, init: list[str] | None, overwrite: bool
+def _benchmark_aligned(
+    suite: SuiteName,
+    out: Path,
+    datasets: list[str] | None,
+    init: list[str] | None,
+    overwrite: bool,
 ) -> None:
+    """`benchmark retrieval` and `benchmark isomers`: ACML encoders against their modalities."""
+    from molbridge.benchmarks.isomers import IsomerOptions, run_isomers
     from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
     from molbridge.io import CheckpointError
 
+    modalities = [d for item in (datasets or []) for d in item.split()] or None
     try:
-        options = RetrievalOptions(
-            out=str(out),
-            init=_named_paths(init or [], "--init"),
-            modalities=[d for item in (datasets or []) for d in item.split()] or None,
-            overwrite=overwrite,
-        )
-        run_retrieval(options)
+        encoders = _named_paths(init or [], "--init")
+        if suite == SuiteName.retrieval:
+            run_retrieval(RetrievalOptions(str(out), encoders, modalities, overwrite=overwrite))
+        else:
+            run_isomers(IsomerOptions(str(out), encoders, modalities, overwrite=overwrite))
     except (CheckpointError, OSError, ValueError) as err:
         _fail(err)
         return

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import torch
 
+from molbridge.benchmarks.isomers import IsomerOptions, run_isomers
 from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
 from molbridge.data.corpus import build_corpus
 from molbridge.featurize import GraphFeaturizer
@@ -178,6 +179,25 @@ def test_retrieval_scores_each_modality_beside_the_untrained_encoder(
     )
     with pytest.raises(CheckpointError, match="weights differ"):
         run_retrieval(wrong)
+
+
+def test_isomer_discrimination_scores_each_modality_beside_chance(
+    trained: tuple[Path, dict[str, str], object], tmp_path: Path
+) -> None:
+    out, _, _ = trained
+    options = IsomerOptions(
+        str(tmp_path / "isomers"), {"acml": str(out / "encoder.ckpt")}, ["spectrum", "smiles"]
+    )
+    summary = run_isomers(options, pool_limit=3000)
+    assert summary["queries"] > 50 and summary["queries"] + summary["no_isomer"] > 500
+    assert 0.02 <= summary["chance"] < 0.5
+    assert [(r["modality"], r["model"]) for r in summary["rows"]] == [
+        ("spectrum", "acml"),
+        ("spectrum", "untrained"),
+        ("smiles", "acml"),
+        ("smiles", "untrained"),
+    ]
+    assert all(0.0 <= r["accuracy"] <= 1.0 for r in summary["rows"])
 
 
 def test_a_missing_encoder_and_a_wrong_one_are_refused_before_any_work(
