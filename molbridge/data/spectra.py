@@ -39,7 +39,7 @@ import numpy as np
 from rdkit import Chem, rdBase
 
 # The chemistry boundary's scoped RDKit log capture (one way to hear why RDKit refused a molecule).
-from molbridge.chem.mol import capture_rdkit_errors, last_rdkit_message
+from molbridge.chem.mol import capture_rdkit_errors, last_rdkit_message, parse_many
 from molbridge.data.registry import verified_path
 
 log = logging.getLogger(__name__)
@@ -379,3 +379,53 @@ def _open(path: Path) -> gzip.GzipFile | BinaryIO:
     if not path.exists():
         raise FileNotFoundError(f"NMR SDF file {path} does not exist")
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def molecule_key(mol: Chem.Mol) -> str:
+    """Canonical isomeric SMILES: how a corpus molecule finds its spectrum."""
+    return str(Chem.MolToSmiles(mol))
+
+
+# of the spectra's distinct molecules: never trained with (retrieval, isomers measure on them)
+HELD_OUT_SHARE = 0.1
+
+
+def record_keys(spectra: NMRSpectra) -> list[str | None]:
+    """Each record's molecule key, its SMILES read as a corpus reads SMILES (the records'
+    `mols` carry explicit hydrogens, some of which RDKit will not remove), so that one
+    molecule's keys agree wherever it comes from; `None` where the SMILES does not parse."""
+    keys: list[str | None] = [None] * len(spectra)
+    for row, mol, _ in parse_many(spectra.smiles):
+        if mol is not None:
+            keys[row] = molecule_key(mol)
+    return keys
+
+
+def held_out_keys(keys: list[str | None]) -> set[str]:
+    """A fixed 10 % of the distinct molecules (a seeded permutation of their sorted keys)."""
+    distinct = sorted({k for k in keys if k is not None})
+    order = np.random.default_rng(0).permutation(len(distinct))
+    return {distinct[i] for i in order[: round(HELD_OUT_SHARE * len(distinct))]}
+
+
+def spectrum_records(nucleus: str, part: str = "train") -> list[tuple[str, np.ndarray]]:
+    """`(SMILES, peaks)` of one record per distinct molecule of the bundled NMRShiftDB2
+    spectra of `nucleus` (its first record), in file order: the `train` part, or the
+    `held-out` one (`held_out_keys`), which no pre-training here uses — neither the spectrum
+    encoder's nor a strategy's — so that retrieval and isomer discrimination measure on unseen
+    spectra."""
+    if part not in ("train", "held-out"):
+        raise ValueError(f"part must be train or held-out, got {part!r}")
+    spectra = load_nmr_spectra(nucleus, on_invalid="skip")  # type: ignore[arg-type]
+    keys = record_keys(spectra)
+    held = held_out_keys(keys)
+    first: dict[str, tuple[str, np.ndarray]] = {}
+    for key, smiles, peaks in zip(keys, spectra.smiles, spectra.peaks, strict=True):
+        if key is not None:
+            first.setdefault(key, (smiles, peaks))
+    return [v for k, v in first.items() if (k in held) == (part == "held-out")]
+
+
+def spectrum_smiles(nucleus: str, part: str = "train") -> list[str]:
+    """The SMILES of `spectrum_records(nucleus, part)`."""
+    return [smiles for smiles, _ in spectrum_records(nucleus, part)]

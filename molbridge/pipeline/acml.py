@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
+from molbridge.data.spectra import spectrum_smiles
 from molbridge.featurize import SpectrumFeaturizer
 from molbridge.io import CheckpointError
 from molbridge.io.outputs import RunFolder
 from molbridge.pipeline.modality import load_modality_encoder
-from molbridge.pipeline.modality_views import frozen_modality_view, spectrum_smiles
+from molbridge.pipeline.modality_views import frozen_modality_view
 from molbridge.pipeline.strategy import (
     CorpusData,
     Strategy,

@@ -43,7 +43,7 @@ from molbridge.chem import parse_many
 from molbridge.data.corpus import read_smiles
 from molbridge.data.image_cache import ImageCache
 from molbridge.data.sampling import epoch_shuffler
-from molbridge.data.spectra import load_nmr_spectra
+from molbridge.data.spectra import held_out_keys, load_nmr_spectra, record_keys
 from molbridge.encoders import (
     FingerprintEncoder,
     FingerprintEncoderConfig,
@@ -246,7 +246,12 @@ def _prepare_descriptors(config: ModalityConfig, out: Path) -> _Prepared:
 def _prepare_spectrum(config: ModalityConfig, out: Path) -> _Prepared:
     spectra = load_nmr_spectra(config.nucleus, on_invalid="skip")  # type: ignore[arg-type]
     write_csv(pd.DataFrame(spectra.skipped), out / "skipped.csv")
-    peaks = spectra.peaks[: config.max_molecules] if config.max_molecules else spectra.peaks
+    # the held-out molecules' spectra are never trained with (retrieval, isomers use them)
+    keys = record_keys(spectra)
+    held = held_out_keys(keys)
+    peaks = [p for key, p in zip(keys, spectra.peaks, strict=True) if key not in held]
+    log.info("spectrum: %d records of held-out molecules left out", len(spectra.peaks) - len(peaks))
+    peaks = peaks[: config.max_molecules] if config.max_molecules else peaks
     featurizer = SpectrumFeaturizer(config.nucleus)  # type: ignore[arg-type]
     binned = featurizer.many(peaks)
     encoder = SpectrumEncoder(SpectrumEncoderConfig(n_bins=featurizer.n_bins))

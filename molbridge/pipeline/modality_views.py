@@ -29,7 +29,7 @@ from molbridge.data.corpus_views import (
     fingerprint_view,
     image_view,
 )
-from molbridge.data.spectra import load_nmr_spectra
+from molbridge.data.spectra import molecule_key, spectrum_records
 from molbridge.data.views import RenderedView, StoredView
 from molbridge.featurize import (
     DescriptorFeaturizer,
@@ -71,40 +71,6 @@ class ModalityView:
     present: int
     absent: int
     weights: str
-
-
-def molecule_key(mol: Chem.Mol) -> str:
-    """Canonical isomeric SMILES: how a corpus molecule finds its spectrum."""
-    return str(Chem.MolToSmiles(mol))
-
-
-HELD_OUT_SHARE = 0.1  # of the spectra's distinct molecules, never trained with (retrieval, isomers)
-
-
-def spectrum_records(nucleus: str, part: str = "train") -> list[tuple[str, np.ndarray]]:
-    """`(SMILES, peaks)` of one record per distinct molecule of the bundled NMRShiftDB2
-    spectra of `nucleus` (its first record), in file order: the `train` part, or the
-    `held-out` one — a fixed 10 % of the molecules (seeded permutation of their sorted keys),
-    which strategies never train with, so that retrieval and isomer discrimination measure on
-    unseen spectra."""
-    if part not in ("train", "held-out"):
-        raise ValueError(f"part must be train or held-out, got {part!r}")
-    spectra = load_nmr_spectra(nucleus, on_invalid="skip")  # type: ignore[arg-type]
-    first: dict[str, tuple[str, np.ndarray]] = {}
-    # each record's SMILES read as the corpus reads SMILES (its `mols` carry explicit
-    # hydrogens, some of which RDKit will not remove), so the keys of one molecule agree
-    for row, mol, _ in parse_many(spectra.smiles):
-        if mol is not None:
-            first.setdefault(molecule_key(mol), (spectra.smiles[row], spectra.peaks[row]))
-    keys = sorted(first)
-    order = np.random.default_rng(0).permutation(len(keys))
-    held = {keys[i] for i in order[: round(HELD_OUT_SHARE * len(keys))]}
-    return [v for k, v in first.items() if (k in held) == (part == "held-out")]
-
-
-def spectrum_smiles(nucleus: str, part: str = "train") -> list[str]:
-    """The SMILES of `spectrum_records(nucleus, part)`."""
-    return [smiles for smiles, _ in spectrum_records(nucleus, part)]
 
 
 def _spectrum_source(corpus: CorpusShards, featurizer: SpectrumFeaturizer) -> StoredView:

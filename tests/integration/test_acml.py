@@ -17,11 +17,12 @@ import torch
 from molbridge.benchmarks.isomers import IsomerOptions, run_isomers
 from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
 from molbridge.data.corpus import build_corpus
+from molbridge.data.spectra import spectrum_smiles
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.pipeline import acml
 from molbridge.pipeline.modality import ModalityConfig, load_modality_encoder, pretrain_modality
-from molbridge.pipeline.modality_views import frozen_modality_view, spectrum_smiles
+from molbridge.pipeline.modality_views import frozen_modality_view
 from molbridge.pipeline.pretrain import pretrain
 from tests.helpers import fine_tune_tiny, tiny_pretrain_config
 

@@ -137,7 +137,7 @@ def test_parse_peak_list() -> None:
 
 
 def test_the_held_out_spectra_are_a_fixed_tenth_of_the_molecules() -> None:
-    from molbridge.pipeline.modality_views import spectrum_smiles
+    from molbridge.data.spectra import spectrum_smiles
 
     train, held = spectrum_smiles("13C"), spectrum_smiles("13C", "held-out")
     assert not set(train) & set(held)
