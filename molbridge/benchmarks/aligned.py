@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from molbridge.data.table import featurize_smiles
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.nn.projection import ProjectionHead, ProjectionHeadConfig
@@ -26,7 +29,7 @@ from molbridge.pipeline.embeddings import (
     state_digest,
 )
 from molbridge.pipeline.modality import load_modality_encoder
-from molbridge.pipeline.models import init_encoder_config, load_parts
+from molbridge.pipeline.models import encoder_from_bundle, init_encoder_config, load_parts
 
 UNTRAINED = "untrained"
 
@@ -117,3 +120,39 @@ def sides(path: Path | str, modality: str) -> dict[str, Sides]:
         "trained": Sides(embed(resolve_embedder(str(path), "32"), graph_head), modality_head),
         UNTRAINED: Sides(embed(baseline, random_graph), _random_head(frozen_dim, width, 1)),
     }
+
+
+def atom_attributions(
+    path: Path | str, modality: str, smiles: Sequence[str], frozen_rows: torch.Tensor
+) -> list[np.ndarray]:
+    """Which atoms drive the agreement of each molecule's graph with its own modality
+    embedding: gradient × input of the cosine similarity (projected graph vs projected
+    modality embedding) with respect to the encoder's final atom states, summed over features.
+
+    Args:
+        smiles: the molecules.
+        frozen_rows: `[n, d_m]` the frozen encoder's embedding of each molecule's input.
+
+    Returns:
+        One `[n_atoms]` array per molecule (atoms in RDKit order of its SMILES).
+    """
+    bundle = load_bundle(path)
+    encoder = encoder_from_bundle(bundle, source=str(path)).eval()
+    featurizer = GraphFeaturizer.from_config(bundle.featurizer)
+    names = [f"{modality}_graph", f"{modality}_modality"]
+    heads = load_parts(bundle, names, str(path))
+    graph_head, modality_head = heads[names[0]].eval(), heads[names[1]].eval()
+    target = apply(modality_head, frozen_rows)
+    out = []
+    for text, row in zip(smiles, target, strict=True):
+        graph = featurize_smiles([text], featurizer, scaffolds=False, progress=False)
+        if graph.errors:
+            raise ValueError(f"{text!r}: {graph.errors[0]}")
+        b = graph.graphs.collate(np.arange(1))
+        nodes = encoder.node_embeddings(b.x, b.edge_index, b.edge_attr).detach()
+        nodes.requires_grad_(True)
+        pooled = encoder.readout(nodes, b.batch, b.num_graphs)
+        similarity = F.cosine_similarity(graph_head(pooled), row.unsqueeze(0)).sum()
+        (grad,) = torch.autograd.grad(similarity, nodes)
+        out.append((grad * nodes).sum(dim=1).detach().numpy())
+    return out

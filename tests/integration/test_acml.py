@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 import torch
 
+from molbridge.benchmarks.aligned import apply, atom_attributions, frozen_encoder
 from molbridge.benchmarks.isomers import IsomerOptions, run_isomers
 from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
+from molbridge.chem.draw import atom_weight_image
 from molbridge.data.corpus import build_corpus
 from molbridge.data.spectra import spectrum_smiles
 from molbridge.featurize import GraphFeaturizer
@@ -199,6 +201,22 @@ def test_isomer_discrimination_scores_each_modality_beside_chance(
         ("smiles", "untrained"),
     ]
     assert all(0.0 <= r["accuracy"] <= 1.0 for r in summary["rows"])
+
+
+def test_atom_attributions_give_one_weight_per_atom_and_draw(
+    encoders: dict[str, Path], trained: tuple[Path, dict[str, str], object]
+) -> None:
+    out, _, _ = trained
+    path = out / "encoder.ckpt"
+    featurizer, frozen = frozen_encoder(path, "fingerprint")
+    smiles = ["CC(=O)Nc1ccc(O)cc1", "c1ccccc1CCN"]
+    rows = apply(frozen, torch.from_numpy(featurizer.many(smiles)))
+    weights = atom_attributions(path, "fingerprint", smiles, rows)
+    assert [len(w) for w in weights] == [11, 9]
+    assert all(np.isfinite(w).all() and np.abs(w).sum() > 0 for w in weights)
+    assert atom_weight_image(smiles[0], weights[0], 120).size == (120, 120)
+    with pytest.raises(ValueError, match="10 weights for 11 atoms"):
+        atom_weight_image(smiles[0], weights[0][:10])
 
 
 def test_a_missing_encoder_and_a_wrong_one_are_refused_before_any_work(
