@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Issue 21's measurements, in order of what they decide, each resumable across sessions: a
+# session's machine does not persist, so every finished cell is copied into the repository
+# (reaction_distill/cells/, benchmarks/keep_cells.py) and brought back before its step runs.
+# Run from the repository root:  docs/results/reaction_distill/campaign.sh [STEP ...]
+# (no STEP: all, in order), then  docs/results/reaction_distill/campaign.sh save  before the
+# session ends, and commit reaction_distill/cells/.
+set -uo pipefail
+MB="${MOLBRIDGE:-.venv/bin/molbridge}"
+PY="${PYTHON:-.venv/bin/python}"
+STORE=docs/results/reaction_distill/cells
+RD=models/reaction-distill-moses-1epoch/encoder.ckpt
+AM=models/attr-masking-moses-1epoch/encoder.ckpt
+CP=models/context-pred-moses-1epoch/encoder.ckpt
+RUNS=(p1_rd p2_rd tox21 p4_rd p3 yields)
+
+keep() { for run in "${RUNS[@]}"; do $PY benchmarks/keep_cells.py "$1" "runs/$run" "$STORE/$run"; done; }
+
+p1() {  # the probe, all 63 sets (beside the controls' panel: docs/results/probe/)
+  $MB benchmark probe --init reaction-distill=$RD --resume --no-progress --out runs/p1_rd
+}
+similarity() {  # student vs no pre-training and attr-masking, 1,000 MOSES test molecules
+  $PY benchmarks/similarity.py --out docs/results/reaction_distill/similarity --n 1000 \
+    --init random --init attr-masking=$AM --init reaction-distill=$RD
+}
+p2() {  # fine-tuning, 8 MoleculeNet classification sets, 3 seeds, the controls' protocol; the
+  # plain GIN again in the same run (these cells run in fp32 on this AVX2 machine, the
+  # controls' in bf16 on an AMX one)
+  $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
+    --models gin gin+reaction-distill --init reaction-distill=$RD \
+    --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
+    --resume --no-progress -v --out runs/p2_rd
+}
+tox21() {  # acceptance 2: the full protocol, 100 epochs, 3 seeds, beside the plain GIN
+  $MB benchmark moleculenet --datasets tox21 --models gin gin+reaction-distill \
+    --init reaction-distill=$RD --epochs 100 --jobs 2 --resume --no-progress -v --out runs/tox21
+}
+p4() {  # activity cliffs, boosted half (the probe half is in P1)
+  $MB benchmark moleculeace --models gbm+ --init reaction-distill=$RD \
+    --resume --no-progress -v --out runs/p4_rd
+}
+p3() {  # boosted trees + each encoder's embedding, TDC 22 x 5 (gbm alone: boosted/admet/);
+  # also issue 20's acceptance 2 (attr-masking, context-pred)
+  $MB benchmark admet --models gbm+ --seeds 5 --init reaction-distill=$RD \
+    --init attr-masking=$AM --init context-pred=$CP --jobs 2 \
+    --resume --no-progress -v --out runs/p3
+}
+ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules, P1 each
+  for name in base no_relational no_yield_weighting; do
+    $MB pretrain --config docs/results/reaction_distill/ablation_$name.yaml --resume --no-progress
+    $MB benchmark probe --init "rd-$name=runs/rd/ablation_$name/encoder.ckpt" --resume \
+      --no-progress --out "runs/p1_ablation_$name"
+  done
+}
+yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-only teacher
+  $MB pretrain --config docs/results/reaction_distill/teacher_uspto.yaml --resume --no-progress
+  $MB benchmark yields --init uspto=runs/rd/teacher_uspto/teacher/teacher.ckpt \
+    --resume --no-progress -v --out runs/yields
+}
+
+case "${1:-all}" in
+  save) keep save; exit 0 ;;
+  restore) keep restore; exit 0 ;;
+esac
+keep restore
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(p1 similarity p2 tox21 p4 p3 ablations yields)
+for step in "${steps[@]}"; do
+  echo "== $step $(date -u +%H:%M:%S)"
+  "$step" || echo "== $step failed ($?)"
+  keep save
+done
+echo "== done $(date -u +%H:%M:%S)"
