@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
@@ -402,12 +403,12 @@ def pretrain(
 
 
 def _named_paths(items: list[str], flag: str) -> dict[str, str]:
-    """`NAME=PATH` items -> {NAME: PATH}; a malformed or repeated NAME raises `ValueError`."""
+    """`NAME=VALUE` items -> {NAME: VALUE}; a malformed or repeated NAME raises `ValueError`."""
     named: dict[str, str] = {}
     for item in items:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise ValueError(f"{flag} expects NAME=PATH, got {item!r}")
+            raise ValueError(f"{flag} expects NAME=VALUE, got {item!r}")
         if name in named:
             raise ValueError(f"{flag} names {name!r} twice")
         named[name] = path
@@ -435,6 +436,12 @@ def pretrain_modality(
     max_molecules: int | None = typer.Option(50_000, min=1, help="Use the first N inputs only."),
     nucleus: str = typer.Option("13C", help="spectrum: 13C or 1H (bundled NMRShiftDB2)."),
     image_size: int = typer.Option(128, min=1, help="image: depiction size in pixels."),
+    encoder: list[str] | None = typer.Option(
+        None,
+        "--encoder",
+        help="KEY=VALUE: a setting of the modality's encoder (e.g. d_model=128, num_layers=3, "
+        "max_length=64 for smiles; widths=[32,64,128,256] for image); repeat for several.",
+    ),
     epochs: int = typer.Option(5, min=1, help="Passes over the inputs."),
     batch_size: int = typer.Option(128, min=1, help="Inputs per batch."),
     lr: float | None = typer.Option(None, help="Adam learning rate [default: the task's own]."),
@@ -469,6 +476,9 @@ def pretrain_modality(
             resume=resume,
             overwrite=overwrite,
             progress=progress,
+            encoder={
+                k: yaml.safe_load(v) for k, v in _named_paths(encoder or [], "--encoder").items()
+            },
         )
         result = run(config)
     except (CheckpointError, OSError, ValueError) as err:

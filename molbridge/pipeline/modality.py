@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,10 @@ class ModalityConfig:
 
     `corpus` is `moses` or a CSV / `.smi` file (not used by `spectrum`, which reads the bundled
     NMRShiftDB2 spectra of `nucleus`); `max_molecules` takes the first N of it. `lr=None`
-    keeps the task's own default.
+    keeps the task's own default. `encoder` overrides settings of the modality's encoder
+    config (e.g. `{"d_model": 128, "num_layers": 3}` for a smaller SMILES Transformer); for
+    `smiles`, `max_length` there sets the token length (default: the corpus's longest SMILES,
+    at least 128).
     """
 
     modality: str
@@ -123,6 +126,7 @@ class ModalityConfig:
     cache_dir: str | None = None
     progress: bool = True
     fast_dev_run: bool = False
+    encoder: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_modality(self.modality)
@@ -161,6 +165,18 @@ class _Rows(Dataset):
         return torch.from_numpy(np.array(self.array[i]))
 
 
+def _encoder_config(config_class: Any, overrides: dict[str, Any], **fixed: Any) -> Any:
+    """`config_class(**fixed, **overrides)`; an override of a fixed or unknown setting is
+    refused by name."""
+    fields = set(getattr(config_class, "__dataclass_fields__", {}))
+    bad = sorted(set(overrides) - (fields - set(fixed)))
+    if bad:
+        raise ValueError(
+            f"encoder settings {bad} cannot be set; valid: {sorted(fields - set(fixed))}"
+        )
+    return config_class(**fixed, **overrides)
+
+
 def _with_lr(task_config: Any, lr: float | None) -> Any:
     """The task's config with `lr` if given, else its own default."""
     return task_config if lr is None else replace(task_config, lr=lr)
@@ -191,10 +207,23 @@ def _prepare_smiles(config: ModalityConfig, out: Path) -> _Prepared:
     texts = [canonical.smiles(mol) for mol in mols]
     vocabulary = SmilesVocabulary.build(texts)
     longest = max(len(tokenize(text)) for text in texts)
-    featurizer = SmilesFeaturizer(vocabulary, max_length=max(128, longest + 2))
+    settings = dict(config.encoder)
+    max_length = int(settings.pop("max_length", max(128, longest + 2)))
+    if max_length < longest + 2:
+        raise ValueError(
+            f"max_length {max_length} is too short for the corpus's longest SMILES "
+            f"({longest} tokens + <cls> and <eos>)"
+        )
+    featurizer = SmilesFeaturizer(vocabulary, max_length=max_length)
     ids = np.stack([featurizer(mol) for mol in mols])
     encoder = SmilesEncoder(
-        SmilesEncoderConfig(vocab_size=len(vocabulary), max_length=featurizer.max_length)
+        _encoder_config(
+            SmilesEncoderConfig,
+            settings,
+            vocab_size=len(vocabulary),
+            max_length=max_length,
+            pad_index=vocabulary.pad_index,
+        )
     )
     task = MaskedTokenPretraining(
         encoder,
@@ -215,7 +244,9 @@ def _prepare_image(config: ModalityConfig, out: Path) -> _Prepared:
     featurizer = ImageFeaturizer(size=config.image_size)
     root = Path(config.cache_dir) if config.cache_dir else out / "image_cache"
     images = ImageCache(root, featurizer, progress=config.progress).load(smiles)
-    encoder = ImageEncoder(ImageEncoderConfig(in_channels=featurizer.channels))
+    encoder = ImageEncoder(
+        _encoder_config(ImageEncoderConfig, config.encoder, in_channels=featurizer.channels)
+    )
     task = ImageContrastivePretraining(encoder, _with_lr(ImageContrastiveConfig(), config.lr))
     return _Prepared(_Rows(images), featurizer.to_config(), encoder, task, n_inputs, len(smiles))
 
@@ -224,7 +255,9 @@ def _prepare_fingerprint(config: ModalityConfig, out: Path) -> _Prepared:
     _, mols, n_inputs = _valid_molecules(config, out)
     featurizer = ECFPFeaturizer()
     bits = featurizer.many_mols(mols)
-    encoder = FingerprintEncoder(FingerprintEncoderConfig(in_dim=featurizer.n_bits))
+    encoder = FingerprintEncoder(
+        _encoder_config(FingerprintEncoderConfig, config.encoder, in_dim=featurizer.n_bits)
+    )
     task_config = _with_lr(FingerprintAutoencoderConfig(target="fingerprint"), config.lr)
     task = FingerprintAutoencoderPretraining(encoder, task_config)
     inputs = TensorDataset(torch.from_numpy(bits))
@@ -236,7 +269,9 @@ def _prepare_descriptors(config: ModalityConfig, out: Path) -> _Prepared:
     raw = DescriptorFeaturizer().many_mols(mols)
     featurizer = DescriptorFeaturizer().fit(raw)  # statistics of this corpus, kept in the bundle
     values = featurizer.transform(raw)
-    encoder = FingerprintEncoder(FingerprintEncoderConfig(in_dim=featurizer.n_descriptors))
+    encoder = FingerprintEncoder(
+        _encoder_config(FingerprintEncoderConfig, config.encoder, in_dim=featurizer.n_descriptors)
+    )
     task_config = _with_lr(FingerprintAutoencoderConfig(target="descriptors"), config.lr)
     task = FingerprintAutoencoderPretraining(encoder, task_config)
     inputs = TensorDataset(torch.from_numpy(values))
@@ -254,7 +289,9 @@ def _prepare_spectrum(config: ModalityConfig, out: Path) -> _Prepared:
     peaks = peaks[: config.max_molecules] if config.max_molecules else peaks
     featurizer = SpectrumFeaturizer(config.nucleus)  # type: ignore[arg-type]
     binned = featurizer.many(peaks)
-    encoder = SpectrumEncoder(SpectrumEncoderConfig(n_bins=featurizer.n_bins))
+    encoder = SpectrumEncoder(
+        _encoder_config(SpectrumEncoderConfig, config.encoder, n_bins=featurizer.n_bins)
+    )
     task = SpectrumAutoencoderPretraining(encoder, _with_lr(SpectrumAutoencoderConfig(), config.lr))
     n_inputs = len(spectra.peaks) + len(spectra.skipped)
     return _Prepared(

@@ -77,3 +77,15 @@ def test_unknown_modality_and_foreign_bundles_are_refused(tmp_path: Path) -> Non
     path = save_bundle(gin, tmp_path / "gin.ckpt")
     with pytest.raises(CheckpointError, match="use --init"):
         load_modality_encoder(path)
+
+
+def test_encoder_settings_are_overridden_and_bad_ones_refused(tmp_path: Path) -> None:
+    small = {"d_model": 32, "num_layers": 1, "num_heads": 2, "ff_dim": 64, "max_length": 90}
+    result = pretrain_modality(_config(tmp_path / "small", "smiles", encoder=small))
+    featurizer, encoder = load_modality_encoder(result.encoder_path)
+    assert featurizer.max_length == 90  # type: ignore[attr-defined]
+    assert encoder.config.d_model == 32 and encoder.config.num_layers == 1  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match=r"encoder settings \['depth'\] cannot be set"):
+        pretrain_modality(_config(tmp_path / "bad", "fingerprint", encoder={"depth": 3}))
+    with pytest.raises(ValueError, match="too short for the corpus's longest SMILES"):
+        pretrain_modality(_config(tmp_path / "short", "smiles", encoder={"max_length": 8}))
