@@ -28,7 +28,7 @@ from molbridge.featurize import SpectrumFeaturizer
 from molbridge.io import CheckpointError
 from molbridge.io.outputs import RunFolder
 from molbridge.pipeline.modality import load_modality_encoder
-from molbridge.pipeline.modality_views import frozen_modality_view
+from molbridge.pipeline.modality_views import KINDS, frozen_modality_view
 from molbridge.pipeline.strategy import (
     CorpusData,
     Strategy,
@@ -104,10 +104,13 @@ def modality_stage(config: PretrainConfig, run: RunFolder) -> PretrainConfig:
     nuclei = []
     for modality, path in paths.items():
         featurizer, _ = load_modality_encoder(path)
+        kind = KINDS[type(featurizer)]
+        if kind != modality:
+            raise CheckpointError(
+                f"{path} is a {kind} encoder, not a {modality} one (inputs.{modality})"
+            )
         if isinstance(featurizer, SpectrumFeaturizer):
             nuclei.append(featurizer.nucleus)
-        elif modality == "spectrum":
-            raise CheckpointError(f"{path} is not a spectrum encoder (inputs.spectrum)")
     config = replace(config, inputs={**config.inputs, **{m: str(p) for m, p in paths.items()}})
     if not nuclei or not options.spectrum_molecules:
         return config

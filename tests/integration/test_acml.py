@@ -231,7 +231,7 @@ def test_a_missing_encoder_and_a_wrong_one_are_refused_before_any_work(
         options={"modalities": ["spectrum"]},
         inputs={"spectrum": str(encoders["smiles"])},
     )
-    with pytest.raises(ValueError, match="not a spectrum encoder"):
+    with pytest.raises(ValueError, match="is a smiles encoder, not a spectrum one"):
         pretrain(config)
     with pytest.raises(ValueError, match="modalities must be some of"):
         pretrain(tiny_pretrain_config(tmp_path / "c", "acml", options={"modalities": ["nmr"]}))
