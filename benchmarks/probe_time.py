@@ -8,6 +8,8 @@ wall time of each is checked against the target of 15 minutes.
 
 Usage:  .venv/bin/python benchmarks/probe_time.py --out DIR --init random \\
             --init attr-masking=models/attr-masking-moses-1epoch/encoder.ckpt [...] [--resume]
+        [--keep LABEL=FOLDER ...]: encoders not run again, read from an earlier panel (the
+        controls: docs/results/probe) or run folder, and ranked with the new ones
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--init", action="append", required=True, help="LABEL=CKPT or random")
+    parser.add_argument("--keep", action="append", default=[], help="LABEL=FOLDER, not run")
     parser.add_argument("--resume", action="store_true", help="keep finished encoders' runs")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -56,7 +59,8 @@ def main() -> int:
         subprocess.run(command, check=True)
         timings[label] = time.perf_counter() - started
         print(f"{label}: {timings[label] / 60:.1f} min", flush=True)
-    combine_panels(folders, args.out)
+    kept = {spec.partition("=")[0]: Path(spec.partition("=")[2]) for spec in args.keep}
+    combine_panels(kept | folders, args.out)
     report = {
         "target_seconds": TARGET_SECONDS,
         "seconds": timings,

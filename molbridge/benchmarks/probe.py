@@ -60,25 +60,28 @@ def run_probe_panel(options: BenchmarkOptions) -> dict[str, Any]:
 
 
 def combine_panels(folders: dict[str, Path], out: Path) -> dict[str, Any]:
-    """One panel from several `benchmark probe` runs (one per encoder, each timed on its own):
-    every suite's cells summarised together, so mean ranks compare all the encoders.
+    """One panel from several `benchmark probe` runs (one per encoder, each timed on its own)
+    or earlier panels: every suite's cells summarised together, so mean ranks compare all the
+    encoders.
 
     Args:
-        folders: {label: run folder} — each run's `--init` label must be the key.
+        folders: {label: folder} — a `benchmark probe` run whose `--init` label is the key, or
+            an earlier combined panel (`probe.json`, `<suite>/results.json`) holding the
+            label's rows (a control that is not run again: ../shared/EVALUATION.md).
         out: where `probe.json`, `probe.md` and each suite's merged `results.md` go.
     """
-    from molbridge.report.benchmark import summarize_cells, write_markdown
+    from molbridge.report.benchmark import records_of, summarize_cells, write_markdown
 
     summaries = {}
     for suite_name in PANEL_SEEDS:
-        records = [
-            json.loads(path.read_text())
-            for folder in folders.values()
-            for path in sorted((folder / suite_name / "cells").glob("*/*/seed*/result.json"))
-        ]
+        records = []
+        for label, folder in folders.items():
+            source = folder / suite_name
+            if source.exists():
+                records += [r for r in records_of(source) if r["model"] == f"probe+{label}"]
         if not records:
             continue
-        suite = get_suite(suite_name, folders[next(iter(folders))] / suite_name)
+        suite = get_suite(suite_name, out / suite_name)
         names = list(dict.fromkeys(r["dataset"] for r in records))
         datasets = suite.select(names)
         models = [f"probe+{label}" for label in folders]
@@ -88,16 +91,24 @@ def combine_panels(folders: dict[str, Path], out: Path) -> dict[str, Any]:
         write_markdown(summary, out / suite_name / "results.md")
         summaries[suite_name] = summary
     panel = summarize_panel(summaries, list(folders))
-    walls = {
-        label: json.loads((folder / "probe.json").read_text()).get("wall_seconds")
-        for label, folder in folders.items()
-    }
+    walls = {label: _wall(folder, label) for label, folder in folders.items()}
     for row in panel["encoders"]:
         row["wall_seconds"] = walls[row["encoder"]]
     panel["wall_seconds"] = sum(w or 0.0 for w in walls.values())
+    panel["sources"] = {label: str(folder) for label, folder in folders.items()}
     (out / "probe.json").write_text(json.dumps(panel, indent=1))
     write_panel_markdown(panel, out / "probe.md")
     return panel
+
+
+def _wall(folder: Path, label: str) -> float | None:
+    """An encoder's probe wall time: its own run's, or its row's in an earlier panel."""
+    panel = json.loads((folder / "probe.json").read_text())
+    for row in panel.get("encoders", []):
+        if row.get("encoder") == label and row.get("wall_seconds") is not None:
+            return float(row["wall_seconds"])
+    wall = panel.get("wall_seconds")
+    return None if wall is None else float(wall)
 
 
 def _names(suite: str) -> list[str]:

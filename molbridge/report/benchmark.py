@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,28 @@ from molbridge.report.tables import mean_std
 
 # shown x100 in reports, as the papers print them
 _PERCENT = {("moleculenet", "roc_auc"), ("moleculenet", "auprc")}
+
+
+def records_of(source: Path) -> list[dict[str, Any]]:
+    """Per-seed records of a run folder's cells, or rebuilt from a results.json."""
+    if source.is_dir() and (source / "cells").is_dir():
+        return [
+            json.loads(p.read_text())
+            for p in sorted((source / "cells").glob("*/*/seed*/result.json"))
+        ]
+    summary = json.loads((source if source.is_file() else source / "results.json").read_text())
+    records = []
+    for row in summary["datasets"]:
+        for model, entry in row["results"].items():
+            seeds = entry.get("seeds", [])
+            for k, seed in enumerate(seeds):
+                test = {m: entry[m]["values"][k] for m in row["metrics"] if m in entry}
+                seconds = entry.get("seconds", 0.0) / len(seeds)  # only the total was kept
+                records.append(
+                    {"dataset": row["name"], "model": model, "seed": seed, "test": test}
+                    | {"seconds": seconds}
+                )
+    return records
 
 
 def summarize_cells(

@@ -17,7 +17,9 @@ RUNS=(p1_rd p2_rd tox21 p4_rd p3 yields)
 keep() { for run in "${RUNS[@]}"; do $PY benchmarks/keep_cells.py "$1" "runs/$run" "$STORE/$run"; done; }
 
 p1() {  # the probe, all 63 sets (beside the controls' panel: docs/results/probe/)
-  $MB benchmark probe --init reaction-distill=$RD --resume --no-progress --out runs/p1_rd
+  $PY benchmarks/probe_time.py --out runs/p1_rd --init reaction-distill=$RD --resume \
+    --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
+    --keep context-pred=docs/results/probe
 }
 similarity() {  # student vs no pre-training and attr-masking, 1,000 MOSES test molecules
   $PY benchmarks/similarity.py --out docs/results/reaction_distill/similarity --n 1000 \

@@ -1,0 +1,31 @@
+"""A panel combined from an earlier panel's rows (controls that are not run again)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from molbridge.benchmarks.probe import combine_panels
+
+EARLIER = Path(__file__).parents[3] / "docs" / "results" / "probe"
+
+
+def test_rows_read_back_from_an_earlier_panel_keep_their_values(tmp_path: Path) -> None:
+    panel = combine_panels({"random": EARLIER, "context-pred": EARLIER}, tmp_path)
+    assert [row["encoder"] for row in panel["encoders"]] == ["random", "context-pred"]
+    for suite in ("moleculenet", "admet", "moleculeace"):
+        before = json.loads((EARLIER / suite / "results.json").read_text())
+        after = json.loads((tmp_path / suite / "results.json").read_text())
+        assert after["models"] == ["probe+random", "probe+context-pred"]
+        for old, new in zip(before["datasets"], after["datasets"], strict=True):
+            assert old["name"] == new["name"]
+            for model in after["models"]:
+                for metric in old["metrics"]:
+                    assert new["results"][model][metric]["values"] == pytest.approx(
+                        old["results"][model][metric]["values"]
+                    )
+    earlier = json.loads((EARLIER / "probe.json").read_text())
+    walls = {row["encoder"]: row["wall_seconds"] for row in earlier["encoders"]}
+    assert {row["encoder"]: row["wall_seconds"] for row in panel["encoders"]} == {
+        label: walls[label] for label in ("random", "context-pred")
+    }
