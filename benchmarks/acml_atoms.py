@@ -20,9 +20,9 @@ from molbridge.benchmarks.aligned import apply, atom_attributions, frozen_encode
 from molbridge.chem import parse_many
 from molbridge.chem.draw import atom_weight_image
 from molbridge.data.corpus import moses_test_sample
+from molbridge.data.corpus_views import input_row
 from molbridge.data.spectra import spectrum_records
 from molbridge.featurize import SpectrumFeaturizer
-from molbridge.pipeline.modality_views import input_row
 
 SIZE = 300
 

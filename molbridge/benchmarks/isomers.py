@@ -27,10 +27,10 @@ import torch.nn.functional as F
 from molbridge.benchmarks.aligned import acml_inputs, apply, frozen_encoder, sides
 from molbridge.chem import molecular_formula, parse_many
 from molbridge.data.corpus import moses_test_sample
+from molbridge.data.corpus_views import input_row
 from molbridge.data.spectra import molecule_key, spectrum_records
 from molbridge.featurize import SpectrumFeaturizer
 from molbridge.io.outputs import RunFolder
-from molbridge.pipeline.modality_views import input_row
 
 log = logging.getLogger(__name__)
 

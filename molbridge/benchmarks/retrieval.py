@@ -26,11 +26,11 @@ import torch
 from molbridge.benchmarks.aligned import acml_inputs, apply, frozen_encoder, sides
 from molbridge.chem import parse_many
 from molbridge.data.corpus import moses_test_sample
+from molbridge.data.corpus_views import input_row
 from molbridge.data.spectra import spectrum_records
 from molbridge.featurize import SpectrumFeaturizer
 from molbridge.io.outputs import RunFolder
 from molbridge.metrics.retrieval import retrieval_topk
-from molbridge.pipeline.modality_views import input_row
 
 log = logging.getLogger(__name__)
 

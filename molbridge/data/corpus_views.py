@@ -15,8 +15,15 @@ from rdkit import Chem
 
 from molbridge.chem import parse_many
 from molbridge.data.corpus import CorpusShards
+from molbridge.data.spectra import molecule_key, spectrum_records
 from molbridge.data.views import RenderedView, StoredView, build_view, view_key
-from molbridge.featurize import ECFPFeaturizer, ImageFeaturizer
+from molbridge.featurize import (
+    DescriptorFeaturizer,
+    ECFPFeaturizer,
+    ImageFeaturizer,
+    SmilesFeaturizer,
+    SpectrumFeaturizer,
+)
 
 log = logging.getLogger(__name__)
 Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # ids, rows, present
@@ -181,3 +188,64 @@ def image_view(
 
     meta = {"kind": "image", "featurizer": featurizer.to_config()}
     return RenderedView(smiles, render, featurizer.shape, np.uint8, cache_size, meta=meta)
+
+
+def _spectrum_source(corpus: CorpusShards, featurizer: SpectrumFeaturizer) -> StoredView:
+    """Binned spectra of the corpus molecules found among the training part of the spectra
+    (found by structure; a held-out molecule that the corpus holds gets none)."""
+    records = spectrum_records(featurizer.nucleus)
+    binned = {}
+    for row, mol, _ in parse_many([smiles for smiles, _ in records]):
+        if mol is not None:
+            binned[molecule_key(mol)] = featurizer(records[row][1])
+
+    def featurize(mol: Chem.Mol) -> np.ndarray | None:
+        return binned.get(molecule_key(mol))
+
+    config = {"featurizer": featurizer.to_config(), "records": len(records), "part": "train"}
+    shape = (featurizer.n_bins,)
+    return featurized_view(corpus, "spectrum", featurize, config, shape, np.float32)
+
+
+def input_row(featurizer: Any) -> Callable[[Chem.Mol], np.ndarray | None]:
+    """Molecule -> the row a frozen encoder of `featurizer`'s modality reads, or `None` where it
+    has none (a SMILES longer than the encoder reads is left out, not cut). Not for spectra,
+    which come from measurements, not from the structure."""
+    if isinstance(featurizer, SmilesFeaturizer):
+
+        def smiles_row(mol: Chem.Mol) -> np.ndarray | None:
+            try:
+                return featurizer(mol)
+            except ValueError:
+                return None
+
+        return smiles_row
+    if isinstance(featurizer, DescriptorFeaturizer):
+        return lambda mol: featurizer.transform(featurizer.many_mols([mol]))[0]
+    if isinstance(featurizer, ImageFeaturizer | ECFPFeaturizer):
+        return featurizer  # type: ignore[no-any-return]
+    raise TypeError(f"no input rows from structures for {type(featurizer).__name__}")
+
+
+def modality_input_view(corpus: CorpusShards, featurizer: Any) -> StoredView | RenderedView:
+    """The input of a modality encoder of `featurizer`, by molecule id: token ids, normalised
+    descriptors or binned spectra (stored), fingerprint bits (stored, packed), depictions
+    (rendered on demand)."""
+    config = {"featurizer": featurizer.to_config()}
+    if isinstance(featurizer, SmilesFeaturizer):
+        shape = (featurizer.max_length,)
+        return featurized_view(
+            corpus, "smiles-tokens", input_row(featurizer), config, shape, np.int64
+        )
+    if isinstance(featurizer, ImageFeaturizer):
+        return image_view(corpus, featurizer)
+    if isinstance(featurizer, ECFPFeaturizer):
+        return fingerprint_view(corpus, featurizer)
+    if isinstance(featurizer, DescriptorFeaturizer):
+        shape = (featurizer.n_descriptors,)
+        return featurized_view(
+            corpus, "descriptors", input_row(featurizer), config, shape, np.float32
+        )
+    if isinstance(featurizer, SpectrumFeaturizer):
+        return _spectrum_source(corpus, featurizer)
+    raise TypeError(f"no corpus view for featurizer {type(featurizer).__name__}")
