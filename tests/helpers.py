@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
@@ -60,3 +65,19 @@ def fine_tune_tiny(init: Path | str, out: Path, **overrides: object) -> TrainRes
     )
     settings.update(overrides)
     return train(TrainConfig(**settings))  # type: ignore[arg-type]
+
+
+def run_ddp_pretrain(out: Path, *args: object) -> dict[str, Any]:
+    """`molbridge pretrain ARGS --devices 2 --no-progress --out OUT` in a fresh process (gloo,
+    one thread a rank); checks that it ran and that both ranks end with the same weights, and
+    returns the run's summary."""
+    command = [sys.executable, "-m", "molbridge.cli.main", "pretrain", *map(str, args)]
+    command += ["--devices", "2", "--no-progress", "--out", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PL_TORCH_DISTRIBUTED_BACKEND": "gloo"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    digests = [(out / f"rank{r}_weights.sha256").read_text() for r in (0, 1)]
+    assert digests[0] == digests[1]
+    summary: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["steps"] >= 1
+    return summary

@@ -3,10 +3,6 @@ embed the corpus once, the graph encoder learns against them, the frozen bundles
 the encoder fine-tunes with --init, and two-process DDP runs with a sparse modality."""
 
 import hashlib
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +22,7 @@ from molbridge.pipeline import acml
 from molbridge.pipeline.modality import ModalityConfig, load_modality_encoder, pretrain_modality
 from molbridge.pipeline.modality_views import frozen_modality_view
 from molbridge.pipeline.pretrain import pretrain
-from tests.helpers import fine_tune_tiny, tiny_pretrain_config
+from tests.helpers import fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 MODALITIES = ("smiles", "image", "fingerprint", "spectrum")
@@ -241,11 +237,8 @@ def test_two_process_ddp_with_a_sparse_modality(
     encoders: dict[str, Path], corpus_csv: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "ddp"
-    command = [
-        sys.executable,
-        "-m",
-        "molbridge.cli.main",
-        "pretrain",
+    run_ddp_pretrain(
+        out,
         "--strategy",
         "acml",
         "--corpus",
@@ -256,8 +249,6 @@ def test_two_process_ddp_with_a_sparse_modality(
         "40",
         "--featurize-workers",
         "1",
-        "--devices",
-        "2",
         "--modalities",
         "fingerprint",
         "--modalities",
@@ -266,14 +257,4 @@ def test_two_process_ddp_with_a_sparse_modality(
         f"fingerprint={encoders['fingerprint']}",
         "--input",
         f"spectrum={encoders['spectrum']}",
-        "--no-progress",
-        "--out",
-        str(out),
-    ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PL_TORCH_DISTRIBUTED_BACKEND": "gloo"}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    digests = [(out / f"rank{r}_weights.sha256").read_text() for r in (0, 1)]
-    assert digests[0] == digests[1]
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["world_size"] == 2 and summary["steps"] >= 1
+    )

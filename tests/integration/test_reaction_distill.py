@@ -2,9 +2,6 @@
 within stages, two-process DDP, and --init from the student."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ import yaml
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.pipeline.pretrain import pretrain
 from molbridge.pipeline.reaction_distill import load_teacher
-from tests.helpers import fine_tune_tiny, tiny_pretrain_config
+from tests.helpers import fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 OPTIONS = {"reaction_limit": 24, "teacher_epochs": 1, "teacher_batch_size": 8}
@@ -107,24 +104,9 @@ def test_two_process_ddp_student_after_a_one_process_teacher(tmp_path: Path) -> 
             }
         )
     )
-    command = [
-        sys.executable,
-        "-m",
-        "molbridge.cli.main",
-        "pretrain",
+    run_ddp_pretrain(
+        out,
         "--config",
         str(config),
-        "--devices",
-        "2",
-        "--no-progress",
-        "--out",
-        str(out),
-    ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PL_TORCH_DISTRIBUTED_BACKEND": "gloo"}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    digests = [(out / f"rank{r}_weights.sha256").read_text() for r in (0, 1)]
-    assert digests[0] == digests[1]
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["world_size"] == 2 and summary["steps"] >= 1
+    )
     assert len(list((out / "teacher" / "checkpoints").glob("*.ckpt"))) == 1  # trained once

@@ -8,12 +8,10 @@
 # d_model 128 x 3 layers trains about 180 molecules/s on one core (the default 256 x 4 at
 # length 128: 14/s); ResNet-18 SimCLR at 64 px about 43 images/s on one core.
 set -uo pipefail
-MB="${MOLBRIDGE:-.venv/bin/molbridge}"
-PY="${PYTHON:-.venv/bin/python}"
+source benchmarks/campaign_lib.sh
 STORE=docs/results/acml/cells
 RUNS=(p1_acml p2_acml)
 
-keep() { for run in "${RUNS[@]}"; do $PY benchmarks/keep_cells.py "$1" "runs/$run" "$STORE/$run"; done; }
 ship() {  # ship ENCODER_RUN MODEL_NAME: the encoder and its curve into models/
   mkdir -p "models/$2" && cp "$1/encoder.ckpt" "$1/loss_curve.png" "models/$2/" && \
     cp "$1/summary.json" "$1/config.yaml" "models/$2/" 2>/dev/null; true
@@ -60,16 +58,5 @@ p2() {
     --resume --no-progress -v --out runs/p2_acml
 }
 
-case "${1:-all}" in
-  save) keep save; exit 0 ;;
-  restore) keep restore; exit 0 ;;
-esac
-keep restore
-steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(encoders acml aligned p1 p2)
-for step in "${steps[@]}"; do
-  echo "== $step $(date -u +%H:%M:%S)"
-  "$step" || echo "== $step failed ($?)"
-  keep save
-done
-echo "== done $(date -u +%H:%M:%S)"
+DEFAULT_STEPS=(encoders acml aligned p1 p2)
+run_steps "$@"

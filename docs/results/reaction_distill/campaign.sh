@@ -6,15 +6,13 @@
 # (no STEP: all, in order), then  docs/results/reaction_distill/campaign.sh save  before the
 # session ends, and commit reaction_distill/cells/.
 set -uo pipefail
-MB="${MOLBRIDGE:-.venv/bin/molbridge}"
-PY="${PYTHON:-.venv/bin/python}"
+source benchmarks/campaign_lib.sh
 STORE=docs/results/reaction_distill/cells
 RD=models/reaction-distill-moses-1epoch/encoder.ckpt
 AM=models/attr-masking-moses-1epoch/encoder.ckpt
 CP=models/context-pred-moses-1epoch/encoder.ckpt
-RUNS=(p1_rd p2_rd tox21 p4_rd p3 yields)
-
-keep() { for run in "${RUNS[@]}"; do $PY benchmarks/keep_cells.py "$1" "runs/$run" "$STORE/$run"; done; }
+RUNS=(p1_rd p2_rd tox21 p4_rd p3 yields p1_ablation_base p1_ablation_no_relational
+  p1_ablation_no_yield_weighting)
 
 p1() {  # the probe, all 63 sets (beside the controls' panel: docs/results/probe/)
   $PY benchmarks/probe_time.py --out runs/p1_rd --init reaction-distill=$RD --resume \
@@ -47,11 +45,15 @@ p3() {  # boosted trees + each encoder's embedding, TDC 22 x 5 (gbm alone: boost
     --init attr-masking=$AM --init context-pred=$CP --jobs 2 \
     --resume --no-progress -v --out runs/p3
 }
-ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules, P1 each
+ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules, P1 each; each
+  # student is kept in models/ as soon as it is made (a session may end before its probe)
   for name in base no_relational no_yield_weighting; do
-    $MB pretrain --config docs/results/reaction_distill/ablation_$name.yaml --resume --no-progress
-    $MB benchmark probe --init "rd-$name=runs/rd/ablation_$name/encoder.ckpt" --resume \
-      --no-progress --out "runs/p1_ablation_$name"
+    kept=models/reaction-distill-ablations/$name
+    [ -f $kept/encoder.ckpt ] || { $MB pretrain \
+      --config docs/results/reaction_distill/ablation_$name.yaml --resume --no-progress && \
+      mkdir -p $kept && cp runs/rd/ablation_$name/{encoder.ckpt,summary.json} $kept/; }
+    $MB benchmark probe --init "rd-$name=$kept/encoder.ckpt" --resume --no-progress \
+      --out "runs/p1_ablation_$name"
   done
 }
 yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-only teacher
@@ -60,16 +62,5 @@ yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-onl
     --resume --no-progress -v --out runs/yields
 }
 
-case "${1:-all}" in
-  save) keep save; exit 0 ;;
-  restore) keep restore; exit 0 ;;
-esac
-keep restore
-steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(p1 similarity p2 tox21 p4 p3 ablations yields)
-for step in "${steps[@]}"; do
-  echo "== $step $(date -u +%H:%M:%S)"
-  "$step" || echo "== $step failed ($?)"
-  keep save
-done
-echo "== done $(date -u +%H:%M:%S)"
+DEFAULT_STEPS=(p1 similarity p2 tox21 p4 p3 ablations yields)
+run_steps "$@"
