@@ -246,15 +246,14 @@ def _loader(
 ) -> DataLoader:
     part = corpus.reactions.subset(rows)
     targets = y[rows, None].astype(np.float32)
-    # a lone trailing reaction is dropped (batch norm needs two rows), a different one each epoch
-    lone = train and len(rows) > batch_size and len(rows) % batch_size == 1
+    # a lone trailing training reaction is dropped (batch norm needs two rows)
     return index_loader(
         len(rows),
         lambda idx: part.collate(idx, targets),
         batch_size,
         seed,
         shuffle=train,
-        drop_last=lone,
+        drop_lone_tail=train,
     )
 
 

@@ -29,11 +29,17 @@ def index_loader(
     seed: int,
     shuffle: bool = True,
     drop_last: bool = False,
+    drop_lone_tail: bool = False,
 ) -> DataLoader:
     """Batches of `collate(indices)` over `range(n_items)`: shuffled by `epoch_shuffler` (each
     epoch's order a function of (seed, epoch) alone, so a resumed run shuffles as the
     uninterrupted one did), or in order. The loader's own generator keeps iterator creation from
-    drawing on the global one."""
+    drawing on the global one.
+
+    `drop_lone_tail` drops a trailing batch of exactly one item (batch norm cannot train on
+    it), and only then; shuffled, it is a different item each epoch."""
+    if drop_lone_tail and n_items > batch_size and n_items % batch_size == 1:
+        drop_last = True
     return DataLoader(
         cast(Dataset[int], range(n_items)),  # a range is a valid map-style dataset
         batch_size=batch_size,

@@ -115,16 +115,14 @@ class TrainResult:
 def _loader(part: Part, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     graphs, y = part.graphs, part.y
     # A trailing training batch of one molecule breaks batch norm when that molecule has one
-    # heavy atom (methane, ammonia, H2S in FreeSolv): drop it, a different molecule each epoch
-    # as the order is shuffled. Every other batch, and every evaluation batch, is kept.
-    lone_tail = shuffle and len(graphs) > batch_size and len(graphs) % batch_size == 1
+    # heavy atom (methane, ammonia, H2S in FreeSolv): dropped. Every evaluation batch is kept.
     return index_loader(
         len(graphs),
         lambda idx: graphs.collate(idx, y),
         batch_size,
         seed,
         shuffle=shuffle,
-        drop_last=lone_tail,
+        drop_lone_tail=shuffle,
     )
 
 
