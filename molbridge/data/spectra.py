@@ -26,6 +26,7 @@ and nmrshiftdb2 ID; with `on_invalid="skip"` the record is left out and listed i
 
 from __future__ import annotations
 
+import functools
 import gzip
 import logging
 import math
@@ -416,6 +417,14 @@ def spectrum_records(nucleus: str, part: str = "train") -> list[tuple[str, np.nd
     spectra."""
     if part not in ("train", "held-out"):
         raise ValueError(f"part must be train or held-out, got {part!r}")
+    return list(_spectrum_parts(nucleus)[part == "held-out"])
+
+
+@functools.lru_cache(maxsize=2)
+def _spectrum_parts(
+    nucleus: str,
+) -> tuple[tuple[tuple[str, np.ndarray], ...], tuple[tuple[str, np.ndarray], ...]]:
+    """(train, held-out) records of `nucleus`, read and parsed once per process."""
     spectra = load_nmr_spectra(nucleus, on_invalid="skip")  # type: ignore[arg-type]
     keys = record_keys(spectra)
     held = held_out_keys(keys)
@@ -423,7 +432,8 @@ def spectrum_records(nucleus: str, part: str = "train") -> list[tuple[str, np.nd
     for key, smiles, peaks in zip(keys, spectra.smiles, spectra.peaks, strict=True):
         if key is not None:
             first.setdefault(key, (smiles, peaks))
-    return [v for k, v in first.items() if (k in held) == (part == "held-out")]
+    train = tuple(v for k, v in first.items() if k not in held)
+    return train, tuple(v for k, v in first.items() if k in held)
 
 
 def spectrum_smiles(nucleus: str, part: str = "train") -> list[str]:
