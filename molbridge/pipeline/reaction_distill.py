@@ -4,7 +4,8 @@ Two stages in one run folder, one config file:
 1. **teacher** (`OUT/teacher/`): a `ReactionTeacher` trained on the bundled reactions
    (`ReactionTeacherPretraining`) in this one process, a checkpoint per epoch; it ends in
    `OUT/teacher/teacher.ckpt` (an `encoder` bundle of the `reaction-teacher` module, with the
-   reaction featurizer). A finished teacher is never retrained: `--resume` and DDP's further
+   reaction featurizer) and `OUT/teacher/encoder.ckpt` (its molecule graph encoder alone, a
+   `gin` bundle for `--init`). A finished teacher is never retrained: `--resume` and DDP's further
    processes find it and go on. `inputs: {teacher: PATH}` uses a teacher trained before (the
    ablations that change only the student share one).
 2. **student**: the shared graph encoder on the corpus stream (DDP with `--devices`), matching
@@ -72,6 +73,7 @@ log = logging.getLogger(__name__)
 NAME = "reaction-distill"
 TEACHER_DIR = "teacher"
 TEACHER_FILE = "teacher.ckpt"
+TEACHER_GRAPH_FILE = "encoder.ckpt"
 
 
 @dataclass
@@ -187,17 +189,48 @@ def train_teacher(config: PretrainConfig, options: ReactionDistillOptions, out: 
     if task.history:
         plot_pretraining_curve(task.history, out / "loss_curve.png", "reaction teacher")
     path = out / TEACHER_FILE
-    save_bundle(
-        Bundle(
-            kind="encoder",
-            featurizer=featurizer.to_config(),
-            encoder=teacher.config.to_config(),
-            members=[{k: v.detach().contiguous() for k, v in teacher.state_dict().items()}],
-            extra={"pretraining": summary, "task": training.to_config()},
-        ),
-        path,
+    teacher_bundle = Bundle(
+        kind="encoder",
+        featurizer=featurizer.to_config(),
+        encoder=teacher.config.to_config(),
+        members=[{k: v.detach().contiguous() for k, v in teacher.state_dict().items()}],
+        extra={"pretraining": summary, "task": training.to_config()},
     )
+    save_bundle(teacher_graph_bundle(teacher_bundle, str(path)), out / TEACHER_GRAPH_FILE)
+    save_bundle(teacher_bundle, path)
     return path
+
+
+def teacher_graph_bundle(teacher: Bundle, source: str) -> Bundle:
+    """The teacher's molecule graph encoder alone, as a `gin` `encoder` bundle: `--init` from
+    reaction pre-training without distillation, and the teacher's own row in the panel.
+
+    It pools atom states as the teacher pools a reaction side, so for one molecule its embedding
+    is what the teacher's projection reads.
+    """
+    config = ReactionTeacherConfig.from_config(teacher.encoder)
+    featurizer = ReactionFeaturizer.from_config(teacher.featurizer)
+    prefix = "reaction.graph."
+    state = {
+        k.removeprefix(prefix): v for k, v in teacher.members[0].items() if k.startswith(prefix)
+    }
+    return Bundle(
+        kind="encoder",
+        featurizer=featurizer.graph.to_config(),
+        encoder=config.reaction.graph.to_config(),
+        members=[state],
+        extra={"pretraining": teacher.extra.get("pretraining", {}), "teacher": source},
+    )
+
+
+def export_teacher_graph(teacher_path: Path | str, out: Path | str) -> Path:
+    """Write the graph encoder of the teacher at `teacher_path` to `out` (`teacher_graph_bundle`).
+
+    Raises:
+        CheckpointError: `teacher_path` is not a reaction teacher.
+    """
+    load_teacher(teacher_path)  # checks the kind and that the weights fit
+    return save_bundle(teacher_graph_bundle(load_bundle(teacher_path), str(teacher_path)), out)
 
 
 def load_teacher(path: Path | str) -> tuple[ReactionFeaturizer, ReactionTeacher]:

@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from rdkit import Chem
 
+from molbridge.featurize import GraphFeaturizer
 from molbridge.io import CheckpointError, load_bundle
+from molbridge.pipeline.models import load_init_encoder
 from molbridge.pipeline.pretrain import pretrain
-from molbridge.pipeline.reaction_distill import load_teacher
+from molbridge.pipeline.reaction_distill import export_teacher_graph, load_teacher
 from tests.helpers import fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
@@ -44,6 +47,26 @@ def test_both_stages_run_and_the_student_fine_tunes(tmp_path: Path) -> None:
     assert resolved["corpus"].endswith("bbbp_tiny.csv")  # as given, not the assembled file
     assert resolved["inputs"]["teacher"].endswith("teacher/teacher.ckpt")
     fine = fine_tune_tiny(result.encoder_path, tmp_path / "ft", num_layers=2)
+    assert 0.0 <= fine.test["roc_auc"] <= 1.0
+
+
+def test_the_teacher_graph_encoder_is_an_init_encoder(tmp_path: Path) -> None:
+    out = tmp_path / "rd"
+    pretrain(_config(out, options={**OPTIONS, "reaction_molecules": False}))
+    path = out / "teacher" / "encoder.ckpt"
+    encoder, _ = load_init_encoder(path, GraphFeaturizer())
+    featurizer, teacher = load_teacher(out / "teacher" / "teacher.ckpt")
+    graph = featurizer.graph(Chem.MolFromSmiles("CCO"))
+    tensors = [torch.from_numpy(a) for a in graph]
+    args = (*tensors, torch.zeros(3, dtype=torch.long), 1)
+    encoder.eval(), teacher.eval()
+    assert torch.equal(encoder(*args), teacher.reaction.graph(*args))
+    # the same bundle again from the teacher file, as for a teacher trained before this existed
+    again = export_teacher_graph(out / "teacher" / "teacher.ckpt", tmp_path / "again.ckpt")
+    assert load_bundle(again).members[0].keys() == load_bundle(path).members[0].keys()
+    with pytest.raises(CheckpointError, match="not a reaction teacher"):
+        export_teacher_graph(path, tmp_path / "bad.ckpt")
+    fine = fine_tune_tiny(path, tmp_path / "ft", num_layers=2)
     assert 0.0 <= fine.test["roc_auc"] <= 1.0
 
 
