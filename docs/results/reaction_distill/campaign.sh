@@ -11,13 +11,24 @@ STORE=docs/results/reaction_distill/cells
 RD=models/reaction-distill-moses-1epoch/encoder.ckpt
 AM=models/attr-masking-moses-1epoch/encoder.ckpt
 CP=models/context-pred-moses-1epoch/encoder.ckpt
-RUNS=(p1_rd p2_rd tox21 p4_rd p3 yields p1_ablation_base p1_ablation_no_relational
+TEACHER=models/reaction-teacher/teacher.ckpt
+RUNS=(p1_rd p1_teacher p2_rd tox21 p4_rd p3 yields p1_ablation_base p1_ablation_no_relational
   p1_ablation_no_yield_weighting)
 
 p1() {  # the probe, all 63 sets (beside the controls' panel: docs/results/probe/)
   $PY benchmarks/probe_time.py --out runs/p1_rd --init reaction-distill=$RD --resume \
     --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
     --keep context-pred=docs/results/probe
+}
+teacher() {  # the teacher's molecule GIN through the probe: what reactions alone taught it,
+  # before distillation (its graph encoder exported from the shipped teacher)
+  [ -f runs/teacher_gin/encoder.ckpt ] || $PY -c "import sys
+from molbridge.pipeline.reaction_distill import export_teacher_graph
+export_teacher_graph(sys.argv[1], sys.argv[2])" $TEACHER runs/teacher_gin/encoder.ckpt
+  $PY benchmarks/probe_time.py --out runs/p1_teacher \
+    --init reaction-teacher=runs/teacher_gin/encoder.ckpt --resume \
+    --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
+    --keep context-pred=docs/results/probe --keep reaction-distill=docs/results/reaction_distill/p1
 }
 similarity() {  # student vs no pre-training and attr-masking, 1,000 MOSES test molecules
   $PY benchmarks/similarity.py --out docs/results/reaction_distill/similarity --n 1000 \
@@ -62,5 +73,5 @@ yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-onl
     --resume --no-progress -v --out runs/yields
 }
 
-DEFAULT_STEPS=(p1 similarity p2 tox21 p4 p3 ablations yields)
+DEFAULT_STEPS=(p1 teacher similarity p2 tox21 p4 p3 ablations yields)
 run_steps "$@"
