@@ -1,8 +1,10 @@
-"""An ACML encoder's two sides for one modality, as the cross-modal benchmarks (retrieval,
-isomers) read them: the frozen modality encoder it was trained against (found through the
-bundle, checked by its weights' digest) with the bundle's modality head, and the graph encoder
-with the bundle's graph head; and the same two sides untrained (a randomly initialised graph
-encoder and random heads, seed 0) against the same frozen embeddings, the baseline row.
+"""An aligned encoder's two sides for one modality, as the cross-modal benchmarks (retrieval,
+isomers) read them: the modality encoder — the frozen one an ACML encoder was trained against
+(found through the bundle, checked by its weights' digest), or the one an image–graph encoder
+carries, trained with it — with the bundle's modality head, and the graph encoder with the
+bundle's graph head; and the same two sides untrained (a randomly initialised graph encoder and
+random heads, seed 0, against the same frozen encoder or a random one of the same
+architecture), the baseline row.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from molbridge.data.table import featurize_smiles
+from molbridge.encoders.registry import build_encoder
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.nn.projection import ProjectionHead, ProjectionHeadConfig
@@ -29,6 +32,7 @@ from molbridge.pipeline.embeddings import (
     state_digest,
 )
 from molbridge.pipeline.modality import load_modality_encoder
+from molbridge.pipeline.modality_views import load_modality
 from molbridge.pipeline.models import encoder_from_bundle, init_encoder_config, load_parts
 
 UNTRAINED = "untrained"
@@ -79,15 +83,62 @@ def frozen_encoder(path: Path | str, modality: str, override: str | None = None)
     return featurizer, encoder
 
 
+def aligned_modalities(path: Path | str) -> list[str]:
+    """The modalities whose two projection heads (`<m>_graph`, `<m>_modality`) the encoder
+    `path` carries: those trained jointly with it (image–graph's image), else the frozen
+    encoders an ACML encoder was trained against.
+
+    Raises:
+        CheckpointError: neither kind of encoder.
+    """
+    bundle = load_bundle(path)
+    joint = [
+        m
+        for m in bundle.extra.get("part_featurizers") or {}
+        if {f"{m}_graph", f"{m}_modality"} <= set(bundle.parts)
+    ]
+    return joint or list(acml_inputs(path))
+
+
+def modality_encoder(
+    path: Path | str, modality: str, override: str | None = None
+) -> tuple[Any, nn.Module, bool]:
+    """(featurizer, encoder, trained jointly) of `modality` for the encoder `path`: the one it
+    carries as a part (trained with it), else the frozen one it was trained against.
+
+    Raises:
+        CheckpointError: see `frozen_encoder`; or an override given for a carried encoder.
+    """
+    if modality in (load_bundle(path).extra.get("part_featurizers") or {}):
+        if override is not None:
+            raise CheckpointError(
+                f"{path} carries its own {modality} encoder: no other one can be given"
+            )
+        featurizer, encoder = load_modality(path, modality)
+        return featurizer, encoder, True
+    featurizer, encoder = frozen_encoder(path, modality, override)
+    return featurizer, encoder, False
+
+
 @dataclass
 class Sides:
     """Attributes:
     graph: SMILES -> `[n, d]` projected graph embeddings.
-    modality: frozen encoder's embeddings `[n, d_m]` -> `[n, d]` projected.
+    encoder: the modality encoder (input rows -> its embedding; frozen for ACML).
+    modality: its embeddings `[n, d_m]` -> `[n, d]` projected.
     """
 
     graph: Any
+    encoder: nn.Module
     modality: nn.Module
+
+    def project(self, rows: torch.Tensor, known: dict[int, torch.Tensor]) -> torch.Tensor:
+        """`rows` (the modality's inputs) projected; `known` keeps each encoder's embedding of
+        them, so sides that share a frozen encoder compute it once."""
+        key = id(self.encoder)
+        if key not in known:
+            known[key] = apply(self.encoder, rows)
+        return apply(self.modality, known[key])
 
 
 def _random_head(in_dim: int, out_dim: int, seed: int) -> ProjectionHead:
@@ -95,14 +146,20 @@ def _random_head(in_dim: int, out_dim: int, seed: int) -> ProjectionHead:
     return ProjectionHead(ProjectionHeadConfig(in_dim, out_dim))
 
 
-def sides(path: Path | str, modality: str) -> dict[str, Sides]:
-    """`{"trained": ..., UNTRAINED: ...}` sides of the ACML encoder `path` for `modality`."""
+def sides(
+    path: Path | str, modality: str, override: str | None = None
+) -> tuple[Any, dict[str, Sides]]:
+    """The modality's featurizer, and `{"trained": ..., UNTRAINED: ...}` sides of the encoder
+    `path` for `modality`. The untrained pair: a randomly initialised graph encoder with random
+    heads (seed 0), against the same frozen modality encoder (ACML) or a randomly initialised
+    one of the same architecture (a modality encoder trained jointly, as image–graph's)."""
     bundle = load_bundle(path)
+    featurizer, encoder, joint = modality_encoder(path, modality, override)
     names = [f"{modality}_graph", f"{modality}_modality"]
     heads = load_parts(bundle, names, str(path))
     graph_head = cast(ProjectionHead, heads[names[0]])
     modality_head = cast(ProjectionHead, heads[names[1]])
-    width, frozen_dim = graph_head.out_dim, modality_head.config.in_dim
+    width, modality_dim = graph_head.out_dim, modality_head.config.in_dim
 
     def embed(embedder: Embedder, head: nn.Module) -> Any:
         def graph(smiles: Sequence[str]) -> torch.Tensor:
@@ -110,15 +167,25 @@ def sides(path: Path | str, modality: str) -> dict[str, Sides]:
 
         return graph
 
-    featurizer = GraphFeaturizer.from_config(bundle.featurizer)
+    graph_featurizer = GraphFeaturizer.from_config(bundle.featurizer)
     # the same architecture as the trained encoder, randomly initialised
-    untrained = random_encoder(featurizer, 0, init_encoder_config(path))
+    untrained = random_encoder(graph_featurizer, 0, init_encoder_config(path))
     identity = {"encoder": untrained.config.to_config(), "weights": state_digest(untrained)}
-    baseline = GraphEmbedder(untrained, featurizer, identity, label=UNTRAINED, precision="32")
+    baseline = GraphEmbedder(untrained, graph_featurizer, identity, label=UNTRAINED, precision="32")
     random_graph = _random_head(graph_head.config.in_dim, width, 0)
-    return {
-        "trained": Sides(embed(resolve_embedder(str(path), "32"), graph_head), modality_head),
-        UNTRAINED: Sides(embed(baseline, random_graph), _random_head(frozen_dim, width, 1)),
+    untrained_modality = encoder
+    if joint:
+        torch.manual_seed(0)
+        untrained_modality = build_encoder(cast(Any, encoder).config.to_config())
+    return featurizer, {
+        "trained": Sides(
+            embed(resolve_embedder(str(path), "32"), graph_head), encoder, modality_head
+        ),
+        UNTRAINED: Sides(
+            embed(baseline, random_graph),
+            untrained_modality,
+            _random_head(modality_dim, width, 1),
+        ),
     }
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from molbridge.benchmarks.aligned import acml_inputs, apply, frozen_encoder, sides
+from molbridge.benchmarks.aligned import aligned_modalities, sides
 from molbridge.chem import molecular_formula, parse_many
 from molbridge.data.corpus import moses_test_sample
 from molbridge.data.corpus_views import input_row
@@ -148,8 +148,8 @@ def run_isomers(options: IsomerOptions, pool_limit: int | None = None) -> dict[s
     query_smiles = [sets.smiles[i] for i in sets.queries]
     rows: list[dict[str, Any]] = []
     for label, path in options.init.items():
-        for modality in options.modalities or list(acml_inputs(path)):
-            featurizer, frozen = frozen_encoder(path, modality)
+        for modality in options.modalities or aligned_modalities(path):
+            featurizer, both = sides(path, modality)
             if isinstance(featurizer, SpectrumFeaturizer):
                 query_rows = torch.from_numpy(featurizer.many(sets.spectra))
             else:
@@ -158,11 +158,11 @@ def run_isomers(options: IsomerOptions, pool_limit: int | None = None) -> dict[s
                 if any(m is None for m in made):
                     raise ValueError(f"{modality}: a query molecule has no {modality} input")
                 query_rows = torch.from_numpy(np.stack(made))  # type: ignore[arg-type]
-            frozen_rows = apply(frozen, query_rows)
-            for model, side in sides(path, modality).items():
+            known: dict[int, torch.Tensor] = {}
+            for model, side in both.items():
                 name = label if model == "trained" else model
                 score = accuracy(
-                    apply(side.modality, frozen_rows), side.graph(sets.smiles), sets.sets
+                    side.project(query_rows, known), side.graph(sets.smiles), sets.sets
                 )
                 rows.append(
                     {"encoder": label, "modality": modality, "model": name, "accuracy": score}

@@ -1,5 +1,5 @@
-"""Cross-modal retrieval (`molbridge benchmark retrieval`): does an ACML graph encoder find a
-molecule from another modality's embedding of it, and the other way round?
+"""Cross-modal retrieval (`molbridge benchmark retrieval`): does an aligned graph encoder (ACML,
+image–graph) find a molecule from another modality's embedding of it, and the other way round?
 
 Held-out molecules: a seeded sample of the MOSES test set (no pre-training here reads it) for
 SMILES, image, fingerprint and descriptors; the held-out tenth of the NMRShiftDB2 molecules
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from molbridge.benchmarks.aligned import acml_inputs, apply, frozen_encoder, sides
+from molbridge.benchmarks.aligned import aligned_modalities, sides
 from molbridge.chem import parse_many
 from molbridge.data.corpus import moses_test_sample
 from molbridge.data.corpus_views import input_row
@@ -108,12 +108,12 @@ def run_retrieval(options: RetrievalOptions) -> dict[str, Any]:
         run.file(name)
     results: list[dict[str, Any]] = []
     for label, path in options.init.items():
-        for modality in options.modalities or list(acml_inputs(path)):
-            featurizer, frozen = frozen_encoder(path, modality, options.encoders.get(modality))
+        for modality in options.modalities or aligned_modalities(path):
+            featurizer, both = sides(path, modality, options.encoders.get(modality))
             data = held_out(featurizer, options.n, options.seed)
-            frozen_rows = apply(frozen, data.rows)
-            for model, side in sides(path, modality).items():
-                g, m = side.graph(data.smiles), apply(side.modality, frozen_rows)
+            known: dict[int, torch.Tensor] = {}
+            for model, side in both.items():
+                g, m = side.graph(data.smiles), side.project(data.rows, known)
                 name = label if model == "trained" else model
                 row = {"encoder": label, "modality": modality, "model": name, "n": len(g)}
                 results.append(row | {"left_out": data.left_out} | score(g, m))

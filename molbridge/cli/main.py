@@ -282,6 +282,12 @@ def embed(
     smiles_column: ModelSmilesColumn = None,
     precision: InferenceOption = InferencePrecision.auto,
     threads: ThreadsOption = None,
+    modality: str | None = typer.Option(
+        None,
+        help="Embed with a modality encoder instead of the graph encoder: image, smiles, "
+        "fingerprint or descriptors; --model is that encoder's bundle, or an encoder.ckpt "
+        "carrying it (image-graph carries its image encoder).",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Graph embeddings for every row of a CSV (NaN rows for invalid SMILES, with reasons)."""
@@ -291,7 +297,13 @@ def embed(
 
     try:
         embeddings, errors = embed_file(
-            model, data, out, smiles_column, precision=precision.value, threads=threads
+            model,
+            data,
+            out,
+            smiles_column,
+            precision=precision.value,
+            threads=threads,
+            modality=modality,
         )
     except (CheckpointError, OSError, ValueError) as err:
         _fail(err)
@@ -305,8 +317,8 @@ def pretrain(
     ctx: typer.Context,
     strategy: str | None = typer.Option(
         None,
-        help="attr-masking | context-pred | reaction-distill (acml, image-graph, "
-        "multichannel: planned); required here or in --config.",
+        help="attr-masking | context-pred | reaction-distill | acml | image-graph "
+        "(multichannel: planned); required here or in --config.",
     ),
     out: Path | None = typer.Option(
         None, help="Output folder: encoder.ckpt, loss curve, checkpoints; here or in --config."

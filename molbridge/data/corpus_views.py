@@ -190,6 +190,23 @@ def image_view(
     return RenderedView(smiles, render, featurizer.shape, np.uint8, cache_size, meta=meta)
 
 
+def stored_image_view(corpus: CorpusShards, featurizer: ImageFeaturizer) -> StoredView:
+    """Depictions drawn once per molecule and kept on disk (memory-mapped `[n, C, S, S]` uint8),
+    for strategies that read every image each epoch; a molecule RDKit cannot draw is absent."""
+
+    def draw(mol: Chem.Mol) -> np.ndarray | None:
+        try:
+            return featurizer(mol)
+        except (RuntimeError, ValueError) as err:  # a drawing failure, not a bad molecule
+            log.warning("no depiction of %s: %s", Chem.MolToSmiles(mol), err)
+            return None
+
+    config = {"featurizer": featurizer.to_config()}
+    return featurized_view(
+        corpus, "image-stored", draw, config, featurizer.shape, np.uint8, chunk_size=10_000
+    )
+
+
 def _spectrum_source(corpus: CorpusShards, featurizer: SpectrumFeaturizer) -> StoredView:
     """Binned spectra of the corpus molecules found among the training part of the spectra
     (found by structure; a held-out molecule that the corpus holds gets none)."""

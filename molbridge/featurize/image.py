@@ -39,10 +39,15 @@ class ImageFeaturizer:
     Attributes:
         size: image height and width in pixels (at least 32).
         grayscale: one channel instead of three.
+        canonical: draw the molecule read back from its canonical SMILES (atoms and bonds in
+            RDKit's canonical order), so that one molecule gives one picture however its
+            SMILES was written (off by default: the bundles made before it drew the input as
+            given).
     """
 
     size: int = 128
     grayscale: bool = False
+    canonical: bool = False
 
     def __post_init__(self) -> None:
         if self.size < MIN_SIZE:
@@ -62,7 +67,9 @@ class ImageFeaturizer:
 
     def draw_png(self, mol: Chem.Mol) -> bytes:
         """The PNG bytes of one molecule's depiction (the only place RDKit draws)."""
-        mol = Chem.Mol(mol)  # a copy: the caller's Mol keeps its conformers
+        # canonical: read back from its canonical SMILES; else a copy, so that the caller's
+        # Mol keeps its conformers
+        mol = Chem.MolFromSmiles(Chem.MolToSmiles(mol)) if self.canonical else Chem.Mol(mol)
         rdDepictor.Compute2DCoords(mol, canonOrient=True, forceRDKit=True)
         drawer = rdMolDraw2D.MolDraw2DCairo(self.size, self.size)
         # Any: RDKit's bundled stubs type every option property as MolDrawOptions itself
@@ -102,7 +109,10 @@ class ImageFeaturizer:
         return self.many_mols([parse_smiles(s, row=i) for i, s in enumerate(smiles)])
 
     def to_config(self) -> dict[str, Any]:
-        return {"name": "image", **asdict(self)}
+        config = {"name": "image", **asdict(self)}
+        if not self.canonical:  # as written before the option existed: their caches still match
+            del config["canonical"]
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ImageFeaturizer:

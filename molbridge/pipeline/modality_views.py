@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from torch import nn
 
 from molbridge.data.corpus import CorpusShards
 from molbridge.data.corpus_views import (
@@ -32,8 +33,10 @@ from molbridge.featurize import (
     SmilesFeaturizer,
     SpectrumFeaturizer,
 )
+from molbridge.io import CheckpointError, load_bundle
 from molbridge.pipeline.embeddings import state_digest
-from molbridge.pipeline.modality import load_modality_encoder
+from molbridge.pipeline.modality import FEATURIZERS, MODALITY_ENCODERS, load_modality_encoder
+from molbridge.pipeline.models import load_parts
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +88,31 @@ def frozen_modality_view(corpus: CorpusShards, path: Path | str, name: str) -> M
     if absent:
         log.info("%s: %d of %d molecules have no %s input", name, absent, len(corpus), kind)
     return ModalityView(kind, view, view.values.shape[1], present, absent, weights)
+
+
+def load_modality(path: Path | str, modality: str) -> tuple[Any, nn.Module]:
+    """(featurizer, encoder with its weights) of `modality` from a bundle: a `pretrain-modality`
+    encoder of that modality, or an encoder bundle carrying a modality encoder as the part of
+    that name (an image–graph `encoder.ckpt` carries its image encoder as `image`).
+
+    Raises:
+        CheckpointError: the bundle has no encoder of `modality` (what it has is named).
+    """
+    bundle = load_bundle(path)
+    if bundle.encoder.get("name") in MODALITY_ENCODERS:
+        featurizer, encoder = load_modality_encoder(path)
+        kind = KINDS[type(featurizer)]
+        if kind != modality:
+            raise CheckpointError(f"{path} is a {kind} encoder, not a {modality} one")
+        return featurizer, encoder
+    carried = bundle.extra.get("part_featurizers") or {}
+    if modality not in carried:
+        has = ", ".join(sorted(carried)) or "none"
+        raise CheckpointError(
+            f"{path} carries no {modality} encoder (modality encoders it carries: {has})"
+        )
+    config = carried[modality]
+    if config.get("name") not in FEATURIZERS:
+        raise CheckpointError(f"{path}: part {modality!r} has an unknown featurizer {config}")
+    featurizer = FEATURIZERS[config["name"]].from_config(config)
+    return featurizer, load_parts(bundle, [modality], str(path))[modality]

@@ -173,11 +173,14 @@ def embed_file(
     batch_size: int = 256,
     precision: str = "auto",
     threads: int | None = None,
+    modality: str | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Graph embeddings `[n_inputs, out_dim]` (NaN rows for invalid inputs) to `.npy` or `.parquet`.
 
     For `.npy`, the per-row errors go to `<out>.errors.csv` beside it; a parquet file holds the
-    SMILES, the `error` column and one `emb_<i>` column per dimension.
+    SMILES, the `error` column and one `emb_<i>` column per dimension. With `modality` (e.g.
+    `image`), the embeddings of that modality's encoder: a `pretrain-modality` bundle, or the
+    part of that name in an encoder bundle (`modality_views.load_modality`).
     """
     out = Path(out)
     if out.suffix not in (".npy", ".parquet"):
@@ -186,6 +189,8 @@ def embed_file(
     if out.suffix == ".npy":
         check_output_file(out.with_suffix(".errors.csv"), inputs=(data, model_path))
     set_threads(threads)
+    if modality is not None:
+        return _embed_modality(model_path, data, out, smiles_column, modality, batch_size)
     bundle = load_bundle(model_path)
     if bundle.kind == GBM_KIND:
         frame = read_table(data)
@@ -209,6 +214,46 @@ def embed_file(
             embeddings[rows[index]] = (
                 encoder(b.x, b.edge_index, b.edge_attr, b.batch, b.num_graphs).float().numpy()
             )
+    _write_embeddings(out, embeddings, errors, smiles, column)
+    return embeddings, errors
+
+
+def _embed_modality(
+    model_path: Path | str,
+    data: Path | str,
+    out: Path,
+    smiles_column: str | None,
+    modality: str,
+    batch_size: int,
+) -> tuple[np.ndarray, list[str]]:
+    """`embed_file` with a modality encoder: each row's input made from its structure."""
+    # here, not at the top: the graph path (predict, embed) does not pay for these imports
+    from molbridge.data.corpus_views import input_row
+    from molbridge.pipeline.modality_views import load_modality
+
+    featurizer, encoder = load_modality(model_path, modality)
+    frame = read_table(data)
+    column = _smiles_column(frame, smiles_column, "smiles")
+    smiles = frame[column].tolist()
+    try:
+        make = input_row(featurizer)
+    except TypeError as err:  # spectra are measurements, not made from a structure
+        raise ValueError(f"embed --modality {modality}: {err}") from err
+    errors = [""] * len(smiles)
+    rows, inputs = [], []
+    for row, mol, error in parse_many(smiles):
+        value = None if mol is None else make(mol)
+        if value is None:
+            errors[row] = error or f"no {modality} input for this molecule"
+            continue
+        rows.append(row)
+        inputs.append(value)
+    embeddings = np.full((len(smiles), int(encoder.out_dim)), np.nan, dtype=np.float32)  # type: ignore[arg-type]
+    encoder.eval()
+    with torch.inference_mode():
+        for start in range(0, len(rows), batch_size):
+            chunk = torch.from_numpy(np.stack(inputs[start : start + batch_size]))
+            embeddings[rows[start : start + batch_size]] = encoder(chunk).float().numpy()
     _write_embeddings(out, embeddings, errors, smiles, column)
     return embeddings, errors
 

@@ -35,7 +35,7 @@ from molbridge.io import Bundle, BundlePart, save_bundle
 from molbridge.io.outputs import RunFolder
 
 # the strategies' registrations: attr-masking, context-pred; reaction-distill
-from molbridge.pipeline import acml, graph_strategies, reaction_distill  # noqa: F401
+from molbridge.pipeline import acml, graph_strategies, image_graph, reaction_distill  # noqa: F401
 from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.epochs import PRETRAIN_OUTPUTS as OUTPUTS
 from molbridge.pipeline.epochs import PretrainResult, newest_checkpoint
@@ -322,6 +322,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
                     "pretraining": summary,
                     "strategy": task_config(task),
                     "inputs": strategy.inputs,
+                    "part_featurizers": strategy.part_featurizers,
                 },
                 parts={name: _part(name, module) for name, module in strategy.parts.items()},
             ),

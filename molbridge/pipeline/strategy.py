@@ -73,6 +73,9 @@ class Strategy:
             a modality that a batch lacks); DDP must then look for them each step.
         inputs: what each input checkpoint was (path, weights' digest), by name; saved in
             `encoder.ckpt`, so that a later command can find and check them.
+        part_featurizers: for a part that is a modality encoder (an image encoder trained
+            beside the graph one), the featurizer config of its input, by part name; saved in
+            `encoder.ckpt`, so that `embed --modality NAME` can use the part.
     """
 
     task: PretrainTask
@@ -80,6 +83,12 @@ class Strategy:
     parts: dict[str, nn.Module] = field(default_factory=dict)
     sometimes_unused: bool = False
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    part_featurizers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.part_featurizers) - set(self.parts))
+        if unknown:
+            raise ValueError(f"featurizers given for parts that are not saved: {unknown}")
 
 
 Builder = Callable[[StrategyInputs], Strategy]
@@ -92,7 +101,7 @@ STAGES: dict[str, Stage] = {}
 log = logging.getLogger(__name__)
 CORPUS_FILE = "corpus.csv"
 # named in the CLI contract, not built yet
-PLANNED = ("image-graph", "multichannel")
+PLANNED = ("multichannel",)
 
 
 def register_strategy(name: str, before: Stage | None = None) -> Callable[[Builder], Builder]:

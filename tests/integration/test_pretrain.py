@@ -24,7 +24,7 @@ def test_unknown_and_planned_strategies_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown strategy"):
         pretrain(tiny_pretrain_config(tmp_path, "masking"))
     with pytest.raises(NotImplementedError, match="planned"):
-        pretrain(tiny_pretrain_config(tmp_path, "image-graph"))
+        pretrain(tiny_pretrain_config(tmp_path, "multichannel"))
 
 
 def test_resume_continues_from_the_last_checkpoint_and_init_fine_tunes(tmp_path: Path) -> None:

@@ -2,10 +2,9 @@
 
 Each image of a batch is augmented twice; the encoder plus a small projection head must tell,
 for every view, which of the other `2b - 1` views came from the same molecule (NT-Xent loss).
-Augmentations are torch operations on the whole batch (no PIL, no per-image Python loop), chosen
-for depictions: a depiction has no canonical orientation, so rotations by 90 degrees and mirror
-images are free; small crops and grayscale keep the encoder from matching views by position or
-by element colour alone.
+Augmentations (`nn.augment`) are chosen for depictions: a depiction has no canonical
+orientation, so rotations by 90 degrees and mirror images are free; small crops and grayscale
+keep the encoder from matching views by position or by element colour alone.
 """
 
 from __future__ import annotations
@@ -14,15 +13,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from molbridge.encoders.image import ImageEncoder
+from molbridge.nn.augment import ImageAugmentConfig, augment_images
 from molbridge.nn.losses import nt_xent
 from molbridge.tasks.pretrain.base import PretrainTask
-
-# ITU-R 601 luma weights, the same as PIL's "L" conversion used by the grayscale featurizer
-_LUMA = (0.299, 0.587, 0.114)
 
 
 @dataclass
@@ -62,12 +58,6 @@ class ImageContrastiveConfig:
         return {"name": "image-contrastive", **asdict(self)}
 
 
-def _to_unit_float(images: torch.Tensor) -> torch.Tensor:
-    if images.dtype == torch.uint8:
-        return images.float() / 255.0
-    return images.float()
-
-
 class ImageContrastivePretraining(PretrainTask):
     """SimCLR on depictions: the encoder and a 2-layer projection head are trained; the head is
     dropped after pre-training (the encoder's pooled features are the representation).
@@ -102,52 +92,15 @@ class ImageContrastivePretraining(PretrainTask):
         H must equal W when rotations are on (depictions are square).
         """
         config = self.config
-        x = _to_unit_float(images)
-        b, channels, height, width = x.shape
-        device = x.device
-        if config.crop_scale < 1.0:
-            x = self._crop(x, config.crop_scale)
-        if config.rotate:
-            if height != width:
-                raise ValueError(f"rotations need square images, got {height}x{width}")
-            turns = torch.randint(0, 4, (b,), device=device)
-            x = x.clone()
-            for k in (1, 2, 3):
-                chosen = (turns == k).nonzero().squeeze(1)
-                if chosen.numel():
-                    x[chosen] = torch.rot90(x[chosen], k, dims=(2, 3))
-        if config.flip_prob > 0:
-            flip = torch.rand(b, device=device) < config.flip_prob
-            x = torch.where(flip.view(b, 1, 1, 1), x.flip(3), x)
-        if config.grayscale_prob > 0 and channels == 3:
-            luma = torch.tensor(_LUMA, device=device, dtype=x.dtype).view(1, 3, 1, 1)
-            gray = (x * luma).sum(dim=1, keepdim=True).expand_as(x)
-            to_gray = torch.rand(b, device=device) < config.grayscale_prob
-            x = torch.where(to_gray.view(b, 1, 1, 1), gray, x)
-        return x
-
-    @staticmethod
-    def _crop(x: torch.Tensor, min_scale: float) -> torch.Tensor:
-        """A crop of each image at its own random position, resized back to the full size.
-
-        The side (one fraction of the image per call) is drawn from [min_scale, 1]; each image
-        gets its own offset. One crop size per call lets the whole batch be gathered with one
-        index and resized with one `F.interpolate`.
-        """
-        b, _, height, width = x.shape
-        scale = min_scale + (1.0 - min_scale) * float(torch.rand(()))
-        crop_h, crop_w = max(1, round(scale * height)), max(1, round(scale * width))
-        if crop_h == height and crop_w == width:
-            return x
-        top = torch.randint(0, height - crop_h + 1, (b, 1), device=x.device)
-        left = torch.randint(0, width - crop_w + 1, (b, 1), device=x.device)
-        rows = top + torch.arange(crop_h, device=x.device)  # [b, crop_h]
-        cols = left + torch.arange(crop_w, device=x.device)  # [b, crop_w]
-        index = torch.arange(b, device=x.device).view(b, 1, 1)
-        # advanced indices around a slice: the result is [b, crop_h, crop_w, C]
-        crops = x.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]]
-        crops = crops.permute(0, 3, 1, 2)
-        return F.interpolate(crops, size=(height, width), mode="bilinear", align_corners=False)
+        return augment_images(
+            images,
+            ImageAugmentConfig(
+                rotate=config.rotate,
+                flip_prob=config.flip_prob,
+                crop_scale=config.crop_scale,
+                grayscale_prob=config.grayscale_prob,
+            ),
+        )
 
     def loss(  # type: ignore[override]
         self, batch: torch.Tensor | tuple[torch.Tensor] | list[torch.Tensor]

@@ -79,3 +79,14 @@ def test_config_round_trip_and_size_check() -> None:
     assert ImageFeaturizer(size=32)(parse_smiles("CC")).shape == (3, 32, 32)
     with pytest.raises(ValueError, match="at least 32"):
         ImageFeaturizer(size=31)
+
+
+def test_canonical_drawing_is_one_picture_however_the_smiles_is_written() -> None:
+    writings = ["OCC(=O)Nc1ccccc1", "c1ccc(NC(=O)CO)cc1", "C(O)C(=O)Nc1ccccc1"]
+    canonical = ImageFeaturizer(size=48, canonical=True)
+    pictures = canonical.many(writings)
+    assert all(np.array_equal(pictures[0], p) for p in pictures[1:])
+    plain = ImageFeaturizer(size=48).many(writings)
+    assert not all(np.array_equal(plain[0], p) for p in plain[1:])  # the option matters
+    assert "canonical" not in ImageFeaturizer().to_config()  # older configs still match
+    assert ImageFeaturizer.from_config(canonical.to_config()) == canonical
