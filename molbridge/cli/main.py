@@ -521,7 +521,7 @@ def benchmark(
         "--init encoder on all three suites' 63 sets) | yields (reaction yields, Yield-BERT "
         "splits: DRFP + CatBoost, the reaction GIN, and --init LABEL=teacher.ckpt) | "
         "retrieval | isomers (cross-modal retrieval and isomer discrimination of --init "
-        "LABEL=acml-encoder.ckpt; --datasets: its modalities)",
+        "LABEL=encoder.ckpt of acml or image-graph; --datasets: its modalities)",
     ),
     out: Path = typer.Option(..., help="Output folder: results.json, results.md, results.png."),
     datasets: list[str] | None = typer.Option(
@@ -689,7 +689,8 @@ def _benchmark_aligned(
     init: list[str] | None,
     overwrite: bool,
 ) -> None:
-    """`benchmark retrieval` and `benchmark isomers`: ACML encoders against their modalities."""
+    """`benchmark retrieval` and `benchmark isomers`: aligned encoders (ACML, image–graph)
+    against their modalities."""
     from molbridge.benchmarks.isomers import IsomerOptions, run_isomers
     from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
     from molbridge.io import CheckpointError

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Issue 23's runs, in order, each resumable across sessions (the machine does not persist:
+# finished models are copied into models/ by the step that makes them, benchmark cells into
+# image_graph/cells/ by `save`). Run from the repository root:
+#   docs/results/image_graph/campaign.sh [STEP ...]      (no STEP: all, in order)
+#   docs/results/image_graph/campaign.sh save            (before the session ends; commit)
+# Sizes: docs/results/image_graph/speed.json and the comments in config.yaml.
+set -uo pipefail
+source benchmarks/campaign_lib.sh
+STORE=docs/results/image_graph/cells
+DIR=docs/results/image_graph
+IG=models/image-graph-moses200k/encoder.ckpt
+ABLATIONS=(base contrastive_only tiny_cnn)
+RUNS=(p1_ig p2_ig p3_ig p4_ig)
+for a in "${ABLATIONS[@]}"; do RUNS+=("p1_ig_$a" "p2_ig_$a"); done
+
+ship() {  # ship RUN MODEL_NAME: the encoder, its curve, summary and config into models/
+  mkdir -p "models/$2" && cp "$1/encoder.ckpt" "$1/loss_curve.png" "models/$2/" && \
+    cp "$1/summary.json" "$1/config.yaml" "$1/history.json" "models/$2/" 2>/dev/null; true
+}
+
+main() {  # both encoders, MOSES 200k x 4 epochs (about an hour on 2 cores)
+  [ -f $IG ] || { $MB pretrain --config $DIR/config.yaml --resume --no-progress && \
+    ship runs/ig/main image-graph-moses200k; }
+}
+retrieval() {  # acceptance 3: image <-> graph on 2,000 held-out MOSES test molecules
+  $MB benchmark retrieval --init image-graph=$IG --overwrite --out $DIR/retrieval
+}
+p1() {  # the probe, all 63 sets, beside the controls and the strategies kept before
+  $PY benchmarks/probe_time.py --out runs/p1_ig --init image-graph=$IG --resume \
+    --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
+    --keep context-pred=docs/results/probe --keep reaction-distill=docs/results/reaction_distill/p1
+}
+p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN in the same run
+  $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
+    --models gin gin+image-graph --init image-graph=$IG \
+    --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
+    --resume --no-progress -v --out runs/p2_ig
+}
+p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone: boosted/admet/)
+  $MB benchmark admet --models gbm+ --seeds 5 --init image-graph=$IG --jobs 2 \
+    --resume --no-progress -v --out runs/p3_ig
+}
+p4() {  # activity cliffs, boosted half (the probe half is in P1)
+  $MB benchmark moleculeace --models gbm+ --init image-graph=$IG \
+    --resume --no-progress -v --out runs/p4_ig
+}
+ablations() {  # acceptance 2: three runs on MOSES 100k x 2 epochs, P1 and P2 each
+  for a in "${ABLATIONS[@]}"; do
+    kept=models/image-graph-ablations/$a
+    [ -f $kept/encoder.ckpt ] || { $MB pretrain --config $DIR/ablation_$a.yaml --resume \
+      --no-progress && mkdir -p $kept && cp runs/ig/ablation_$a/{encoder.ckpt,summary.json} $kept/; }
+    $MB benchmark probe --init "ig-$a=$kept/encoder.ckpt" --resume --no-progress \
+      --out "runs/p1_ig_$a"
+  done
+  for a in "${ABLATIONS[@]}"; do
+    $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
+      --models "gin+ig-$a" --init "ig-$a=models/image-graph-ablations/$a/encoder.ckpt" \
+      --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
+      --resume --no-progress -v --out "runs/p2_ig_$a"
+  done
+}
+
+DEFAULT_STEPS=(main retrieval p1 p2 ablations p4 p3)
+run_steps "$@"
