@@ -259,6 +259,8 @@ def _run_cell(
             "epochs": result.summary["epochs"],
             "split_sizes": result.summary["split_sizes"],
         }
+        if "channel_weights" in result.summary:  # a multi-channel encoder's, per member
+            record["channel_weights"] = result.summary["channel_weights"]
         earlier = result.summary["earlier_seconds"]
         if not options.keep_models:
             (cell / "model.ckpt").unlink(missing_ok=True)
@@ -405,7 +407,15 @@ def _run_and_save(
 
 
 # what a run writes in its folder: the cells (each a train run), the suite's data, the reports
-OUTPUTS = ("benchmark.yaml", "cells", "data", "results.json", "results.md", "results.png")
+OUTPUTS = (
+    "benchmark.yaml",
+    "cells",
+    "data",
+    "results.json",
+    "results.md",
+    "results.png",
+    "channel_weights.png",
+)
 
 
 def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
@@ -507,4 +517,20 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     (out / "results.json").write_text(json.dumps(summary, indent=1))
     write_markdown(summary, out / "results.md")
     plot_results(summary, out / "results.png")
+    _plot_channel_weights(records, out / "channel_weights.png")
     return summary
+
+
+def _plot_channel_weights(records: list[dict[str, Any]], path: Path) -> None:
+    """The channel weights of the cells fine-tuned from multi-channel encoders, by set (and
+    model, when several have them), every seed's models together; nothing without any."""
+    from molbridge.report.channels import plot_channel_weights
+
+    with_weights = [r for r in records if r.get("channel_weights")]
+    models = {r["model"] for r in with_weights}
+    weights: dict[str, list[dict[str, float]]] = {}
+    for record in sorted(with_weights, key=lambda r: (r["dataset"], r["model"], r["seed"])):
+        name = record["dataset"] + (f" · {record['model']}" if len(models) > 1 else "")
+        weights.setdefault(name, []).extend(record["channel_weights"])
+    if weights:
+        plot_channel_weights(weights, path)

@@ -152,6 +152,11 @@ def train(
         help="gbm: regress log10 of the values (all > 0) [default: the bundled dataset's own].",
     ),
     gbm_iterations: int = typer.Option(1000, min=1, help="gbm: boosting rounds."),
+    channel_temperature: float | None = typer.Option(
+        None,
+        help="Temperature of the softmax channel weights of a multi-channel --init encoder "
+        "[default: the encoder's own, 1].",
+    ),
     epochs: int = typer.Option(
         100, min=1, help="Training epochs (the best-validation one is kept)."
     ),
@@ -203,6 +208,7 @@ def train(
             model=model.value,
             log_target=log_target,
             gbm_iterations=gbm_iterations,
+            channel_temperature=channel_temperature,
             epochs=epochs,
             batch_size=batch_size,
             lr=lr,
@@ -317,8 +323,8 @@ def pretrain(
     ctx: typer.Context,
     strategy: str | None = typer.Option(
         None,
-        help="attr-masking | context-pred | reaction-distill | acml | image-graph "
-        "(multichannel: planned); required here or in --config.",
+        help="attr-masking | context-pred | reaction-distill | acml | image-graph | "
+        "multichannel; required here or in --config.",
     ),
     out: Path | None = typer.Option(
         None, help="Output folder: encoder.ckpt, loss curve, checkpoints; here or in --config."

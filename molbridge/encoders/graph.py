@@ -28,6 +28,11 @@ class GraphEncoderConfig:
         pooling_queries: learned queries (prompts) of `attention`; the embedding is their
             outputs concatenated, `hidden_dim * pooling_queries` wide.
         pooling_heads: attention heads of `attention`.
+        pooling_combine: `concat` (the queries' outputs side by side) or `softmax` (mixed by
+            learned channel weights, `hidden_dim` wide; how a multi-channel encoder fine-tunes).
+        channel_temperature: temperature of the `softmax` channel weights.
+        channel_names: what each query's channel is (`molecule`, `scaffold`, ...), for the
+            channel weights a fine-tuned model reports; empty: `channel0`, `channel1`, ...
     """
 
     atom_dims: tuple[int, ...] = field(default_factory=tuple)
@@ -38,27 +43,76 @@ class GraphEncoderConfig:
     pooling: str = "mean"
     pooling_queries: int = 1
     pooling_heads: int = 4
+    pooling_combine: str = "concat"
+    channel_temperature: float = 1.0
+    channel_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.atom_dims = tuple(int(d) for d in self.atom_dims)
         self.bond_dims = tuple(int(d) for d in self.bond_dims)
+        self.channel_names = tuple(str(n) for n in self.channel_names)
         if self.pooling not in READOUTS:
             raise ValueError(f"unknown pooling {self.pooling!r}; valid: {', '.join(READOUTS)}")
         if self.num_layers < 1:
             raise ValueError("num_layers must be at least 1")
+        queries = self.pooling_queries if self.pooling == "attention" else 1
+        if self.channel_names and len(self.channel_names) != queries:
+            raise ValueError(
+                f"{len(self.channel_names)} channel names for {queries} pooling queries"
+            )
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels' names, one per pooling query."""
+        if self.channel_names:
+            return self.channel_names
+        queries = self.pooling_queries if self.pooling == "attention" else 1
+        return tuple(f"channel{i}" for i in range(queries))
 
     def to_config(self) -> dict[str, Any]:
-        return {
+        config = {
             "name": "gin",
             **asdict(self),
             "atom_dims": list(self.atom_dims),
             "bond_dims": list(self.bond_dims),
+            "channel_names": list(self.channel_names),
         }
+        # left out at their defaults, so configs (and the caches keyed on them) written before
+        # these settings existed stay the same
+        for key, default in (
+            ("pooling_combine", "concat"),
+            ("channel_temperature", 1.0),
+            ("channel_names", []),
+        ):
+            if config[key] == default:
+                del config[key]
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> GraphEncoderConfig:
         config = {k: v for k, v in config.items() if k != "name"}
         return cls(**config)
+
+
+READOUT_SETTINGS = {
+    "pooling",
+    "pooling_queries",
+    "pooling_heads",
+    "pooling_combine",
+    "channel_temperature",
+    "channel_names",
+}
+
+
+def _readout(config: GraphEncoderConfig) -> Readout:
+    return Readout(
+        config.pooling,
+        config.hidden_dim,
+        config.pooling_queries,
+        config.pooling_heads,
+        config.pooling_combine,
+        config.channel_temperature,
+    )
 
 
 class GraphEncoder(nn.Module):
@@ -87,13 +141,37 @@ class GraphEncoder(nn.Module):
         )
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(config.num_layers))
         self.dropout = FastDropout(config.dropout)
-        self.readout = Readout(config.pooling, hidden, config.pooling_queries, config.pooling_heads)
+        self.readout = _readout(config)
         # dtype the node states are cast to after the atom embedding (set by `for_inference`)
         self.activation_dtype: torch.dtype | None = None
 
     @property
     def out_dim(self) -> int:
         return self.readout.out_dim
+
+    def set_readout(self, **changes: Any) -> None:
+        """Replace the readout (and its settings in `config`) by one built from `changes` to
+        the pooling settings (`pooling`, `pooling_queries`, `pooling_heads`,
+        `pooling_combine`, `channel_temperature`, `channel_names`): how a strategy gives the
+        shared encoder learned prompts, which are then saved with it."""
+        unknown = sorted(set(changes) - READOUT_SETTINGS)
+        if unknown:
+            raise ValueError(f"not readout settings: {unknown}")
+        self.config = GraphEncoderConfig.from_config({**self.config.to_config(), **changes})
+        self.readout = _readout(self.config)
+
+    def channel_embeddings(
+        self,
+        x: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_attr: torch.Tensor,
+        batch: torch.Tensor,
+        num_graphs: int,
+    ) -> torch.Tensor:
+        """One embedding per channel (pooling query), `[num_graphs, queries, hidden_dim]`."""
+        return self.readout.channels(
+            self.node_embeddings(x, edge_index, edge_attr), batch, num_graphs
+        )
 
     def node_embeddings(
         self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor

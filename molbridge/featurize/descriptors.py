@@ -213,3 +213,32 @@ class DescriptorFeaturizer:
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> DescriptorFeaturizer:
         return cls(**{k: v for k, v in config.items() if k != "name"})
+
+
+def fragment_names() -> tuple[str, ...]:
+    """RDKit's fragment-count descriptors (`fr_*`: functional groups, rings, ...), in RDKit's
+    order."""
+    return tuple(n for n in _all_names() if n.startswith("fr_"))
+
+
+@dataclass(frozen=True)
+class FragmentCountFeaturizer:
+    """Molecule -> `[n]` float32 counts of RDKit's fragment descriptors (`fr_*`), or `None`
+    when RDKit cannot compute one of them (never a stand-in zero)."""
+
+    names: tuple[str, ...] = field(default_factory=fragment_names)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(self.names))
+        DescriptorFeaturizer(names=self.names)  # checks the names
+
+    @property
+    def n_fragments(self) -> int:
+        return len(self.names)
+
+    def to_config(self) -> dict[str, Any]:
+        return {"name": "fragment-counts", "names": list(self.names)}
+
+    def __call__(self, mol: Chem.Mol) -> np.ndarray | None:
+        values = DescriptorFeaturizer(names=self.names)(mol)
+        return values.astype(np.float32) if np.isfinite(values).all() else None

@@ -148,6 +148,33 @@ def margin_triplet(
     return torch.relu(gap + margin).mean()
 
 
+def batch_margin_triplet(
+    anchor: torch.Tensor, positive: torch.Tensor, margin: torch.Tensor
+) -> torch.Tensor:
+    """Triplet loss over a batch, every other anchor a negative, with a margin per pair.
+
+    For anchors `a`, their positives `p` and `margin [b, b]`:
+    loss = mean over i != j with margin_ij > 0 of max(0, ||a_i - p_i|| - ||a_i - a_j|| +
+    margin_ij), on L2-normalised embeddings. A pair with margin 0 (e.g. identical
+    fingerprints, so 1 - Tanimoto = 0) is no negative and stays out, as in the multi-channel
+    reference (yuewan2/MolMCL, `margin_loss`).
+
+    Args:
+        anchor, positive: `[b, d]`.
+        margin: `[b, b]` margins (the diagonal is ignored).
+    """
+    a, p = F.normalize(anchor.float(), dim=1), F.normalize(positive.float(), dim=1)
+    b = a.shape[0]
+    if b < 2:
+        return a.sum() * 0.0
+    to_positive = (a - p).norm(dim=1, keepdim=True)  # [b, 1]
+    # cdist's gradient is NaN at zero distance; the diagonal is masked anyway
+    to_other = (a.unsqueeze(1) - a.unsqueeze(0)).norm(dim=2)  # [b, b]
+    use = (margin.float() > 0) & ~torch.eye(b, dtype=torch.bool, device=a.device)
+    terms = torch.relu(to_positive - to_other + margin.float())
+    return (terms * use).sum() / use.sum().clamp_min(1)
+
+
 def tanimoto(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
     """Pairwise Tanimoto similarity `[n, m]` of bit or count fingerprints `[n, d]`, `[m, d]`.
 

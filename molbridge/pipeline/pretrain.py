@@ -35,7 +35,13 @@ from molbridge.io import Bundle, BundlePart, save_bundle
 from molbridge.io.outputs import RunFolder
 
 # the strategies' registrations: attr-masking, context-pred; reaction-distill
-from molbridge.pipeline import acml, graph_strategies, image_graph, reaction_distill  # noqa: F401
+from molbridge.pipeline import (  # noqa: F401  (each registers its strategies)
+    acml,
+    graph_strategies,
+    image_graph,
+    multichannel,
+    reaction_distill,
+)
 from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.epochs import PRETRAIN_OUTPUTS as OUTPUTS
 from molbridge.pipeline.epochs import PretrainResult, newest_checkpoint
@@ -316,7 +322,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
             Bundle(
                 kind="encoder",
                 featurizer=featurizer.to_config(),
-                encoder=encoder_config.to_config(),
+                encoder=encoder.config.to_config(),  # a strategy may set its readout
                 members=[{k: v.detach().contiguous() for k, v in encoder.state_dict().items()}],
                 extra={
                     "pretraining": summary,

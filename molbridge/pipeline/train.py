@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader
 from molbridge import __version__
 from molbridge.data.sampling import index_loader
 from molbridge.data.table import write_skipped
-from molbridge.encoders import GraphEncoderConfig
+from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import Bundle, save_bundle
 from molbridge.io.outputs import RunFolder, check_resume_checkpoint, write_csv
@@ -39,6 +39,7 @@ from molbridge.pipeline.data_prep import Part, Splits, prepare_data
 from molbridge.pipeline.epochs import one_process_trainer
 from molbridge.pipeline.models import graph_encoder, init_encoder_config, load_init_encoder
 from molbridge.pipeline.predict import predict_packed
+from molbridge.report.channels import plot_channel_weights
 from molbridge.report.curves import plot_learning_curves
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
 
@@ -87,6 +88,8 @@ class TrainConfig:
     model: str = "gin"  # or "gbm": boosted trees on fixed features (pipeline/train_gbm.py)
     log_target: bool | None = None  # gbm: regress log10 (None: the bundled dataset's own)
     gbm_iterations: int = 1000  # gbm: boosting rounds
+    # a multi-channel encoder's softmax channel weights (None: the encoder's own, 1 by default)
+    channel_temperature: float | None = None
 
     def __post_init__(self) -> None:
         check_settings(
@@ -99,6 +102,10 @@ class TrainConfig:
             raise ValueError(f"unknown --model {self.model!r}; valid: {', '.join(MODELS)}")
         if self.model == "gbm" and self.ensemble != 1:
             raise ValueError("--ensemble is for the GIN; a gbm model is one set of trees")
+        if self.channel_temperature is not None and not self.channel_temperature > 0:
+            raise ValueError(f"--channel-temperature must be > 0, got {self.channel_temperature}")
+        if self.channel_temperature is not None and not self.init:
+            raise ValueError("--channel-temperature is for an --init encoder with channels")
 
 
 @dataclass
@@ -214,6 +221,9 @@ def _fit_member(
     L.seed_everything(seed, workers=True, verbose=False)
     if config.init:
         encoder, _ = load_init_encoder(config.init, featurizer, dropout=config.dropout)
+        if config.channel_temperature is not None:  # checked by `_encoder_config_of`
+            encoder.readout.temperature = config.channel_temperature
+            encoder.config.channel_temperature = config.channel_temperature
     else:
         encoder = graph_encoder(encoder_config)
     task = PropertyTask(encoder, task_config)
@@ -300,6 +310,7 @@ def train(config: TrainConfig) -> TrainResult:
         model.load_state_dict(state)
         model.eval()
         models.append(model)
+    channel_weights = _channel_weights(models, encoder_config)
     valid_metrics, _ = _score(models, splits.valid, task_config.task_type)
     test_metrics, test_pred = _score(models, splits.test, task_config.task_type)
     if splits.test is not None and test_pred is not None:
@@ -338,6 +349,7 @@ def train(config: TrainConfig) -> TrainResult:
         "epochs": config.epochs,
         "precision": config.precision,
         "init": config.init,
+        **({"channel_weights": channel_weights} if channel_weights else {}),
         "wall_seconds": time.perf_counter() - started,  # this run's
         "earlier_seconds": earlier,  # training done by the earlier runs that this one resumed
         "molbridge_version": __version__,
@@ -350,7 +362,25 @@ def train(config: TrainConfig) -> TrainResult:
         run.file("learning_curves.png"),
         best_epochs=[r["best_epoch"] for r in records],
     )
+    if channel_weights:
+        name = Path(str(config.data)).stem
+        plot_channel_weights({name: channel_weights}, run.file("channel_weights.png"))
     return TrainResult(valid_metrics, test_metrics, metrics_path, model_path, summary)
+
+
+def _channel_weights(
+    models: Sequence[PropertyTask], encoder_config: GraphEncoderConfig
+) -> list[dict[str, float]]:
+    """Each model's softmax channel weights by channel name (a multi-channel encoder's), or
+    `[]` for an encoder without them."""
+    weights = []
+    for model in models:
+        readout = cast(GraphEncoder, model.encoder).readout
+        if readout.channel_logits is None:
+            return []
+        values = readout.channel_weights().detach().float().tolist()
+        weights.append(dict(zip(encoder_config.channels, values, strict=True)))
+    return weights
 
 
 # `out` too: a run folder moved elsewhere is still the same run
@@ -375,6 +405,13 @@ def _encoder_config_of(config: TrainConfig, featurizer: GraphFeaturizer) -> Grap
     if config.init:
         encoder = init_encoder_config(config.init)
         encoder.dropout = config.dropout
+        if config.channel_temperature is not None:
+            if encoder.pooling_combine != "softmax":
+                raise ValueError(
+                    f"--channel-temperature: {config.init} has no channel weights "
+                    "(a multi-channel encoder from `pretrain --strategy multichannel` has)"
+                )
+            encoder.channel_temperature = config.channel_temperature
         return encoder
     return GraphEncoderConfig(
         featurizer.atom_dims,

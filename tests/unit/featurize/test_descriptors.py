@@ -147,3 +147,18 @@ def test_transform_before_fit_and_bad_shapes_raise() -> None:
         DescriptorFeaturizer(names=("MolWt",), center=(1.0,))
     with pytest.raises(ValueError, match="scale"):
         DescriptorFeaturizer(names=("MolWt",), center=(1.0,), scale=(0.0,))
+
+
+def test_fragment_counts_are_rdkit_fr_descriptors() -> None:
+    from rdkit import Chem
+
+    from molbridge.featurize import FragmentCountFeaturizer
+
+    featurizer = FragmentCountFeaturizer()
+    assert featurizer.n_fragments == 85 and all(n.startswith("fr_") for n in featurizer.names)
+    mol = Chem.MolFromSmiles("CC(=O)Nc1ccc(O)cc1")  # paracetamol: an amide, a phenol
+    row = featurizer(mol)
+    assert row is not None and row.dtype == np.float32
+    counts = dict(zip(featurizer.names, row.tolist(), strict=True))
+    assert counts["fr_amide"] == Descriptors.fr_amide(mol) == 1
+    assert counts["fr_phenol"] == 1 and counts["fr_benzene"] == 1

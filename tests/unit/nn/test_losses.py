@@ -105,3 +105,39 @@ def test_relational_kl_zero_for_matching_geometry_positive_otherwise() -> None:
     relational_kl(student, teacher_leaf).backward()
     assert student.grad is not None and teacher_leaf.grad is None  # the teacher is a target
     assert float(relational_kl(torch.randn(1, 3), torch.randn(1, 3))) == 0.0
+
+
+def test_batch_margin_triplet_is_zero_when_every_negative_is_beyond_its_margin() -> None:
+    from molbridge.nn.losses import batch_margin_triplet
+
+    anchors = torch.eye(4)  # orthogonal: distance sqrt(2) between any two
+    margin = torch.full((4, 4), 0.5)
+    assert float(batch_margin_triplet(anchors, anchors, margin)) == 0.0
+    # a margin past sqrt(2) can no longer be met: every pair contributes its shortfall
+    loss = batch_margin_triplet(anchors, anchors, torch.full((4, 4), 2.0))
+    assert abs(float(loss) - (2.0 - 2**0.5)) < 1e-6
+
+
+def test_batch_margin_triplet_leaves_out_zero_margin_pairs_and_has_finite_gradients() -> None:
+    from molbridge.nn.losses import batch_margin_triplet
+
+    torch.manual_seed(0)
+    anchors = torch.randn(3, 5)
+    anchors[1] = anchors[0]  # a duplicate molecule: zero distance to its twin
+    anchors.requires_grad_(True)
+    positives = torch.randn(3, 5)
+    margin = torch.full((3, 3), 0.8)
+    margin[0, 1] = margin[1, 0] = 0.0  # identical fingerprints: no negative pair
+    loss = batch_margin_triplet(anchors, positives, margin)
+    loss.backward()
+    assert anchors.grad is not None and torch.isfinite(anchors.grad).all()
+    # the same as the mean over the pairs that are used, written out
+    a = torch.nn.functional.normalize(anchors.detach(), dim=1)
+    p = torch.nn.functional.normalize(positives, dim=1)
+    terms = [
+        torch.relu((a[i] - p[i]).norm() - (a[i] - a[j]).norm() + 0.8)
+        for i in range(3)
+        for j in range(3)
+        if i != j and margin[i, j] > 0
+    ]
+    assert torch.allclose(loss, torch.stack(terms).mean(), atol=1e-6)

@@ -49,3 +49,31 @@ def test_attention_queries_are_learned_parameters() -> None:
         Readout("attention", 8, queries=1, heads=3)
     with pytest.raises(ValueError, match="unknown pooling"):
         Readout("median", 8)
+
+
+def test_softmax_combine_mixes_the_channels_by_learned_weights() -> None:
+    h, batch = _atoms()
+    readout = Readout("attention", 8, queries=3, heads=2, combine="softmax", temperature=0.5)
+    assert readout.out_dim == 8
+    channels = readout.channels(h, batch, 3)
+    assert channels.shape == (3, 3, 8)
+    # at the start the weights are equal: the channels' mean
+    assert torch.allclose(readout(h, batch, 3), channels.mean(1), atol=1e-6)
+    with torch.no_grad():
+        assert readout.channel_logits is not None
+        readout.channel_logits.copy_(torch.tensor([1.0, 0.0, -1.0]))
+    weights = readout.channel_weights()
+    assert torch.allclose(weights, torch.softmax(torch.tensor([2.0, 0.0, -2.0]), 0))
+    expected = (channels * weights.view(1, 3, 1)).sum(1)
+    assert torch.allclose(readout(h, batch, 3), expected, atol=1e-6)
+    readout(h, batch, 3).sum().backward()
+    assert readout.channel_logits.grad is not None
+
+
+def test_concatenated_channels_have_no_weights_and_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="no channel weights"):
+        Readout("attention", 8, queries=2, heads=2).channel_weights()
+    with pytest.raises(ValueError, match="unknown channel combination"):
+        Readout("attention", 8, queries=2, heads=2, combine="max")
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        Readout("attention", 8, queries=2, heads=2, combine="softmax", temperature=0.0)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Issue 24's runs, in order, each resumable across sessions (the machine does not persist:
+# the encoder is copied into models/ by the step that makes it, benchmark cells into
+# multichannel/cells/ by `save`). Run from the repository root:
+#   docs/results/multichannel/campaign.sh [STEP ...]      (no STEP: all, in order)
+#   docs/results/multichannel/campaign.sh save            (before the session ends; commit)
+# Sizes: the comments in config.yaml.
+set -uo pipefail
+source benchmarks/campaign_lib.sh
+STORE=docs/results/multichannel/cells
+DIR=docs/results/multichannel
+MC=models/multichannel-moses500k/encoder.ckpt
+ABLATIONS=(base no_molecule no_scaffold no_context no_aux)
+# five MoleculeACE sets for the ablations, spread over size (molecules; cliff compounds): the
+# smallest (615; 60), the largest share of cliffs (682; 355), two middle (955; 456 and
+# 1456; 572) and the largest (3657; 1604)
+ACE5=(CHEMBL2835_Ki CHEMBL4616_EC50 CHEMBL237_EC50 CHEMBL2147_Ki CHEMBL234_Ki)
+RUNS=(p1_mc ace_mc p2_mc p3_mc p4_mc)
+for a in "${ABLATIONS[@]}"; do RUNS+=("p1_mc_$a" "p2_mc_$a" "ace_mc_$a"); done
+
+ship() {  # ship RUN MODEL_NAME: the encoder, its curve, summary and config into models/
+  mkdir -p "models/$2" && cp "$1/encoder.ckpt" "$1/loss_curve.png" "models/$2/" && \
+    cp "$1/summary.json" "$1/config.yaml" "$1/history.json" "models/$2/" 2>/dev/null; true
+}
+
+main() {  # MOSES 500k x 1 epoch, about an hour on 2 cores
+  [ -f $MC ] || { $MB pretrain --config $DIR/config.yaml --resume --no-progress && \
+    ship runs/mc/main multichannel-moses500k; }
+}
+p1() {  # the probe, all 63 sets, beside the controls and the strategies kept before
+  $PY benchmarks/probe_time.py --out runs/p1_mc --init multichannel=$MC --resume \
+    --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
+    --keep context-pred=docs/results/probe --keep reaction-distill=docs/results/reaction_distill/p1
+}
+ace() {  # acceptance 1: fine-tuned on MoleculeACE's 30 sets, the protocol of the GIN row in
+  # docs/results/benchmarks.md section 4 (100 epochs, batch 32, bf16-mixed, seed 0; ~2 h)
+  $MB benchmark moleculeace --models gin+multichannel --init multichannel=$MC \
+    --precision bf16-mixed --jobs 2 --resume --no-progress -v --out runs/ace_mc
+}
+p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN in the same run; the
+  # channel weights of every set land in runs/p2_mc/channel_weights.png (acceptance 4)
+  $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
+    --models gin gin+multichannel --init multichannel=$MC \
+    --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
+    --resume --no-progress -v --out runs/p2_mc
+}
+p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone: boosted/admet/)
+  $MB benchmark admet --models gbm+ --seeds 5 --init multichannel=$MC --jobs 2 \
+    --resume --no-progress -v --out runs/p3_mc
+}
+p4() {  # activity cliffs, boosted half (the probe half is in P1)
+  $MB benchmark moleculeace --models gbm+ --init multichannel=$MC \
+    --resume --no-progress -v --out runs/p4_mc
+}
+ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 ACE sets each
+  for a in "${ABLATIONS[@]}"; do
+    kept=models/multichannel-ablations/$a
+    [ -f $kept/encoder.ckpt ] || { $MB pretrain --config $DIR/ablation_$a.yaml --resume \
+      --no-progress && mkdir -p $kept && cp runs/mc/ablation_$a/{encoder.ckpt,summary.json} $kept/; }
+    $MB benchmark probe --init "mc-$a=$kept/encoder.ckpt" --resume --no-progress \
+      --out "runs/p1_mc_$a"
+  done
+  for a in "${ABLATIONS[@]}"; do
+    $MB benchmark moleculeace --datasets "${ACE5[@]}" --models "gin+mc-$a" \
+      --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" --precision bf16-mixed \
+      --jobs 2 --resume --no-progress -v --out "runs/ace_mc_$a"
+    $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
+      --models "gin+mc-$a" --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" \
+      --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
+      --resume --no-progress -v --out "runs/p2_mc_$a"
+  done
+}
+
+DEFAULT_STEPS=(main p1 ace p2 p4 p3 ablations)
+run_steps "$@"

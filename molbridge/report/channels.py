@@ -1,0 +1,45 @@
+"""The channel weights of fine-tuned multi-channel encoders, as grouped bars: which structural
+level (molecule, scaffold, context) each task leans on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def plot_channel_weights(
+    weights: Mapping[str, Sequence[Mapping[str, float]]], path: Path, title: str = ""
+) -> Path:
+    """One group of bars per task, one bar per channel: the mean softmax weight over the task's
+    models (seeds or ensemble members), each model's own weight a dot on its bar.
+
+    Args:
+        weights: task -> one `{channel: weight}` per model (every model the same channels).
+    """
+    tasks = [t for t, models in weights.items() if models]
+    if not tasks:
+        raise ValueError("no channel weights to plot")
+    channels = list(weights[tasks[0]][0])
+    width = 0.8 / len(channels)
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(tasks) + 2), 3.6))
+    for c, channel in enumerate(channels):
+        xs = np.arange(len(tasks)) + (c - (len(channels) - 1) / 2) * width
+        values = [[float(m[channel]) for m in weights[t]] for t in tasks]
+        ax.bar(xs, [np.mean(v) for v in values], width, label=channel)
+        for x, v in zip(xs, values, strict=True):
+            ax.scatter([x] * len(v), v, color="black", s=8, zorder=3)
+    ax.axhline(1 / len(channels), color="grey", linestyle="--", linewidth=1)
+    ax.set_xticks(np.arange(len(tasks)), tasks, rotation=30 if len(tasks) > 4 else 0, ha="right")
+    ax.set_ylabel("softmax channel weight")
+    ax.set_title(title or "channel weights after fine-tuning (dashed: equal weights)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
