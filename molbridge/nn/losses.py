@@ -175,6 +175,39 @@ def batch_margin_triplet(
     return (terms * use).sum() / use.sum().clamp_min(1)
 
 
+def ranked_triplet(
+    embeddings: torch.Tensor, distance: torch.Tensor, margin: float, threshold: float = 0.3
+) -> torch.Tensor:
+    """Triplets inside a batch that keep the order of a reference distance (the multi-channel
+    reference's adaptive margin term, yuewan2/MolMCL `adaptive_margin_loss`).
+
+    For every anchor i and pair (j, k) with `distance[i, k] - distance[i, j] > threshold` (j
+    much closer to i than k is, e.g. by 1 - Tanimoto), the embeddings must keep j closer by
+    `margin` times that difference: max(0, margin·diff + ||e_i - e_j|| - ||e_i - e_k||), on
+    L2-normalised embeddings, averaged over the `b²` triplets of largest difference (all of
+    them when fewer); 0 when no triplet qualifies.
+
+    Args:
+        embeddings: `[b, d]`.
+        distance: `[b, b]` reference distances (e.g. 1 - Tanimoto of fingerprints).
+    """
+    e = F.normalize(embeddings.float(), dim=1)
+    b = e.shape[0]
+    apart = (e.unsqueeze(1) - e.unsqueeze(0)).norm(dim=2)  # [b, b]
+    distance = distance.float()
+    diff = distance.unsqueeze(1) - distance.unsqueeze(2)  # [i, j, k] = d(i, k) - d(i, j)
+    eye = torch.eye(b, dtype=torch.bool, device=e.device)
+    valid = (diff > threshold) & ~eye.unsqueeze(2) & ~eye.unsqueeze(1)
+    i, j, k = valid.nonzero(as_tuple=True)
+    if i.numel() == 0:
+        return e.sum() * 0.0
+    values = diff[i, j, k]
+    if values.numel() > b * b:
+        top = torch.topk(values, b * b).indices
+        i, j, k, values = i[top], j[top], k[top], values[top]
+    return torch.relu(values * margin + apart[i, j] - apart[i, k]).mean()
+
+
 def tanimoto(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
     """Pairwise Tanimoto similarity `[n, m]` of bit or count fingerprints `[n, d]`, `[m, d]`.
 

@@ -32,7 +32,7 @@ from torch_geometric.utils import subgraph
 
 from molbridge.data.batch import MultiViewBatch
 from molbridge.encoders import GraphEncoder
-from molbridge.nn.losses import batch_margin_triplet, tanimoto
+from molbridge.nn.losses import batch_margin_triplet, ranked_triplet, tanimoto
 from molbridge.nn.mlp import mlp
 from molbridge.tasks.pretrain.attr_masking import mask_atoms
 from molbridge.tasks.pretrain.base import PretrainTask
@@ -50,6 +50,10 @@ class MultichannelConfig:
     fingerprint_bits: width of the molecule fingerprint view (the margin and aux targets).
     scaffold_bits: width of the scaffold fingerprint at the start of the scaffold view.
     context_columns: atom feature columns the context task predicts for masked atoms.
+    adaptive_weight: weight of the ranked triplets added to the molecule and scaffold terms
+        (`nn.losses.ranked_triplet`: a molecule nearer by fingerprint stays nearer by
+        embedding; reference 1); 0 turns them off.
+    adaptive_threshold: fingerprint-distance difference from which a triplet is ranked.
     molecule_weight, scaffold_weight, context_weight, aux_weight: the terms' weights.
     min_rows: a triplet term enters a batch only with at least this many molecules.
     lr: Adam learning rate.
@@ -61,6 +65,8 @@ class MultichannelConfig:
     fingerprint_bits: int = 512
     scaffold_bits: int = 512
     context_columns: tuple[int, ...] = (0, 2, 4)
+    adaptive_weight: float = 1.0
+    adaptive_threshold: float = 0.3
     molecule_weight: float = 1.0
     scaffold_weight: float = 1.0
     context_weight: float = 1.0
@@ -82,7 +88,13 @@ class MultichannelConfig:
             raise ValueError(f"margin must be positive, got {self.margin}")
         if not 0.0 < self.mask_rate < 1.0:
             raise ValueError(f"mask_rate must be in (0, 1), got {self.mask_rate}")
-        for name in ("molecule_weight", "scaffold_weight", "context_weight", "aux_weight"):
+        for name in (
+            "molecule_weight",
+            "scaffold_weight",
+            "context_weight",
+            "aux_weight",
+            "adaptive_weight",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be at least 0, got {getattr(self, name)}")
         if self.min_rows < 2:
@@ -194,9 +206,7 @@ class MultichannelPretraining(PretrainTask):
             positive = encoder.readout.channels(masked_nodes, g.batch, g.num_graphs)[:, i]
             rows = has_fingerprint
             fp = fingerprints[rows]
-            term = batch_margin_triplet(
-                channels[rows, i], positive[rows], config.margin * (1 - tanimoto(fp, fp))
-            )
+            term = self._triplets(channels[rows, i], positive[rows], 1 - tanimoto(fp, fp))
             total = total + config.molecule_weight * term
             logs["molecule"] = float(term.detach())
         if "scaffold" in self.index:
@@ -232,11 +242,21 @@ class MultichannelPretraining(PretrainTask):
             return None
         scaffolds = self.encoder.channel_embeddings(x, edge_index, edge_attr, sub_batch, n)
         fp = view[has, : config.scaffold_bits].float()
-        return batch_margin_triplet(
-            anchors[has],
-            scaffolds[:, self.index["scaffold"]],
-            config.margin * (1 - tanimoto(fp, fp)),
+        return self._triplets(
+            anchors[has], scaffolds[:, self.index["scaffold"]], 1 - tanimoto(fp, fp)
         )
+
+    def _triplets(
+        self, anchors: torch.Tensor, positives: torch.Tensor, distance: torch.Tensor
+    ) -> torch.Tensor:
+        """A channel's triplet term: its positives against the batch, margins from the
+        fingerprint `distance` (1 - Tanimoto), plus the ranked triplets among the anchors."""
+        config = self.config
+        term = batch_margin_triplet(anchors, positives, config.margin * distance)
+        if config.adaptive_weight > 0:
+            ranked = ranked_triplet(anchors, distance, config.margin, config.adaptive_threshold)
+            term = term + config.adaptive_weight * ranked
+        return term
 
     def _context_term(
         self,

@@ -141,3 +141,29 @@ def test_batch_margin_triplet_leaves_out_zero_margin_pairs_and_has_finite_gradie
         if i != j and margin[i, j] > 0
     ]
     assert torch.allclose(loss, torch.stack(terms).mean(), atol=1e-6)
+
+
+def test_ranked_triplet_asks_the_nearer_molecule_to_stay_nearer() -> None:
+    from molbridge.nn.losses import ranked_triplet
+
+    # by fingerprint, molecule 1 is much nearer to 0 than molecule 2 is
+    distance = torch.tensor([[0.0, 0.1, 0.9], [0.1, 0.0, 0.9], [0.9, 0.9, 0.0]])
+    ordered = torch.tensor([[1.0, 0.0], [0.9, 0.1], [-1.0, 0.0]])  # 1 near 0, 2 far
+    reversed_ = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.9, 0.1]])  # 2 near 0, 1 far
+    assert float(ranked_triplet(ordered, distance, 0.8)) < float(
+        ranked_triplet(reversed_, distance, 0.8)
+    )
+    # the loss written out for the ordered batch: triplets (i, j, k) with d(i,k) - d(i,j) > 0.3
+    e = torch.nn.functional.normalize(ordered, dim=1)
+    terms = []
+    for i in range(3):
+        for j in range(3):
+            for k in range(3):
+                gap = distance[i, k] - distance[i, j]
+                if i not in (j, k) and gap > 0.3:
+                    near, far = (e[i] - e[j]).norm(), (e[i] - e[k]).norm()
+                    terms.append(torch.relu(0.8 * gap + near - far))
+    assert len(terms) == 2  # (0, 1, 2) and (1, 0, 2)
+    assert torch.allclose(ranked_triplet(ordered, distance, 0.8), torch.stack(terms).mean())
+    # no pair far enough apart by fingerprint: no triplet, no loss
+    assert float(ranked_triplet(ordered, torch.full((3, 3), 0.5), 0.8)) == 0.0
