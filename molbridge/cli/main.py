@@ -165,7 +165,11 @@ def train(
     dropout: float = typer.Option(0.5, min=0.0, max=0.99, help="Dropout after each GIN layer."),
     seed: int = typer.Option(0, help=SEED_HELP),
     ensemble: int = typer.Option(
-        1, min=1, help="Train K models (seeds seed..seed+K-1), average them."
+        1,
+        min=1,
+        help="Train K models (seeds seed..seed+K-1), average them; predict then adds each "
+        "target's spread over the K (<target>_std), and the test split's error is checked "
+        "against it (calibration.png).",
     ),
     precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
     on_invalid: OnInvalid | None = typer.Option(
@@ -264,7 +268,8 @@ def predict(
     threads: ThreadsOption = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
-    """Predict for every row of a CSV; invalid rows get an empty prediction and an error."""
+    """Predict for every row of a CSV; invalid rows get an empty prediction and an error. An
+    ensemble's (train --ensemble K) rows also get <target>_std, the members' spread."""
     _setup_logging(verbose)
     from molbridge.io import CheckpointError
     from molbridge.pipeline.predict import ERROR_COLUMN, predict_file

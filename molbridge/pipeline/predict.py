@@ -102,19 +102,27 @@ def _featurize(
     return featurized.graphs, featurized.rows, errors
 
 
-def predict_packed(
+def predict_members(
     models: list[PropertyTask], graphs: PackedGraphs, batch_size: int = 256, precision: str = "32"
 ) -> np.ndarray:
-    """Ensemble-mean predictions `[n_graphs, n_tasks]` in the user's units, in store order."""
-    out = np.full((len(graphs), models[0].config.n_tasks), np.nan, dtype=np.float64)
+    """Each ensemble member's predictions `[n_models, n_graphs, n_tasks]` in the user's units
+    (probabilities for classification), in store order."""
+    out = np.full((len(models), len(graphs), models[0].config.n_tasks), np.nan, dtype=np.float64)
     dtype = _inference_dtype(precision)
     with torch.inference_mode():
         predictors = [_Predictor(m, dtype) for m in models]
         for start in range(0, len(graphs), batch_size):
             index = np.arange(start, min(start + batch_size, len(graphs)))
             batch = graphs.collate(index)
-            out[index] = torch.stack([p(batch) for p in predictors]).mean(0).numpy()
+            out[:, index] = torch.stack([p(batch) for p in predictors]).numpy()
     return out
+
+
+def predict_packed(
+    models: list[PropertyTask], graphs: PackedGraphs, batch_size: int = 256, precision: str = "32"
+) -> np.ndarray:
+    """Ensemble-mean predictions `[n_graphs, n_tasks]` in the user's units, in store order."""
+    return predict_members(models, graphs, batch_size, precision).mean(0)
 
 
 def predict_frame(
@@ -123,12 +131,16 @@ def predict_frame(
     smiles: list[object],
     batch_size: int = 256,
     precision: str = "32",
-) -> tuple[np.ndarray, list[str]]:
-    """Predictions `[n_inputs, n_tasks]` (NaN for invalid rows) and an error text per row."""
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Ensemble-mean predictions `[n_inputs, n_tasks]` (NaN for invalid rows), an error text
+    per row, and the members' standard deviation `[n_inputs, n_tasks]` (0 for one model)."""
     graphs, rows, errors = _featurize(smiles, featurizer)
-    out = np.full((len(smiles), models[0].config.n_tasks), np.nan, dtype=np.float64)
-    out[rows] = predict_packed(models, graphs, batch_size, precision)
-    return out, errors
+    n_tasks = models[0].config.n_tasks
+    mean = np.full((len(smiles), n_tasks), np.nan, dtype=np.float64)
+    spread = np.full((len(smiles), n_tasks), np.nan, dtype=np.float64)
+    members = predict_members(models, graphs, batch_size, precision)
+    mean[rows], spread[rows] = members.mean(0), members.std(0)
+    return mean, errors, spread
 
 
 def predict_file(
@@ -139,7 +151,9 @@ def predict_file(
     precision: str = "auto",
     threads: int | None = None,
 ) -> pd.DataFrame:
-    """Write `out`: the input's columns, one `<target>_pred` column per target, and `error`.
+    """Write `out`: the input's columns, one `<target>_pred` column per target (the ensemble
+    mean), for an ensemble (`train --ensemble K`) one `<target>_std` column per target (the
+    members' standard deviation: how much they disagree), and `error`.
 
     `precision="auto"` predicts in bf16 where the CPU has bf16 instructions (probabilities
     within 0.02 of float32's, tests/cli/test_reliability.py), else in float32.
@@ -149,17 +163,21 @@ def predict_file(
     bundle = load_bundle(model_path)
     frame = read_table(data)
     column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
+    spread: np.ndarray | None = None
     if bundle.kind == GBM_KIND:
         values, errors, targets = _gbm_rows(bundle, str(model_path), frame[column].tolist())
     else:
         featurizer, models = build_property_models(bundle, str(model_path))
-        values, errors = predict_frame(
+        values, errors, members_std = predict_frame(
             models, featurizer, frame[column].tolist(), precision=precision
         )
         targets = list(models[0].config.target_names)
+        spread = members_std if len(models) > 1 else None
     result = frame.copy()
     for j, name in enumerate(targets):
         result[f"{name}_pred"] = values[:, j]
+        if spread is not None:
+            result[f"{name}_std"] = spread[:, j]
     result[ERROR_COLUMN] = errors
     write_csv(result, out)
     return result

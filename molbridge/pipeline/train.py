@@ -38,7 +38,8 @@ from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.data_prep import Part, Splits, prepare_data
 from molbridge.pipeline.epochs import one_process_trainer
 from molbridge.pipeline.models import graph_encoder, init_encoder_config, load_init_encoder
-from molbridge.pipeline.predict import predict_packed
+from molbridge.pipeline.predict import predict_members, predict_packed
+from molbridge.report.calibration import calibration_report
 from molbridge.report.channels import plot_channel_weights
 from molbridge.report.curves import plot_learning_curves
 from molbridge.tasks import PropertyTask, PropertyTaskConfig
@@ -313,9 +314,16 @@ def train(config: TrainConfig) -> TrainResult:
     channel_weights = _channel_weights(models, encoder_config)
     valid_metrics, _ = _score(models, splits.valid, task_config.task_type)
     test_metrics, test_pred = _score(models, splits.test, task_config.task_type)
+    calibration: dict[str, Any] = {}
     if splits.test is not None and test_pred is not None:
         write_predictions(
             splits.test, test_pred, task_config.target_names, run.file("test_predictions.csv")
+        )
+        calibration = calibration_report(
+            splits.test.y,
+            predict_members(models, splits.test.graphs),
+            task_config.task_type,
+            run.file("calibration.png"),
         )
 
     model_path = save_bundle(
@@ -350,6 +358,7 @@ def train(config: TrainConfig) -> TrainResult:
         "precision": config.precision,
         "init": config.init,
         **({"channel_weights": channel_weights} if channel_weights else {}),
+        **({"calibration": calibration} if calibration else {}),
         "wall_seconds": time.perf_counter() - started,  # this run's
         "earlier_seconds": earlier,  # training done by the earlier runs that this one resumed
         "molbridge_version": __version__,
