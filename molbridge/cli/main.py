@@ -286,6 +286,52 @@ def predict(
 
 
 @app.command()
+def explain(
+    model: Path = typer.Option(..., help="model.ckpt written by molbridge train."),
+    out: Path = typer.Option(..., help="FIG.png: the molecules in a grid (numbers in FIG.csv)."),
+    smiles: list[str] | None = typer.Option(
+        None, help="Molecule(s) to explain; repeat or space-separate."
+    ),
+    data: Path | None = typer.Option(None, help="Or a CSV whose SMILES column is explained."),
+    smiles_column: ModelSmilesColumn = None,
+    target: str | None = typer.Option(
+        None, help="The target to explain [default: the model's first]."
+    ),
+    columns: int = typer.Option(3, min=1, help="Molecules per row of the grid."),
+    threads: ThreadsOption = None,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+) -> None:
+    """Which atoms drive each prediction: integrated gradients per atom, drawn on the molecules
+    (green raises the output, pink lowers it)."""
+    _setup_logging(verbose)
+    from molbridge.data.table import read_table
+    from molbridge.io import CheckpointError
+    from molbridge.pipeline.explain import explain_file
+    from molbridge.pipeline.predict import set_threads
+
+    try:
+        molecules = [s for item in (smiles or []) for s in item.split()]
+        if data is not None:
+            frame = read_table(data)
+            column = smiles_column or "smiles"
+            if column not in frame.columns:
+                raise ValueError(f"no SMILES column {column!r} in {data} (use --smiles-column)")
+            molecules += [str(s) for s in frame[column]]
+        if not molecules:
+            raise ValueError("give molecules with --smiles or --data")
+        set_threads(threads)
+        explanations = explain_file(model, molecules, out, target, columns)
+    except (CheckpointError, OSError, ValueError) as err:
+        _fail(err)
+        return
+    worst = max(e.delta for e in explanations)
+    console.print(
+        f"explained {len(explanations)} molecules for {explanations[0].target}: wrote {out} "
+        f"and {out.with_suffix('.csv')} (largest completeness gap {worst:.2g})"
+    )
+
+
+@app.command()
 def embed(
     model: Path = typer.Option(..., help="A model.ckpt or encoder.ckpt bundle."),
     data: Path = typer.Option(..., help="CSV with a SMILES column."),

@@ -177,8 +177,16 @@ class GraphEncoder(nn.Module):
         self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor
     ) -> torch.Tensor:
         """`[n_atoms, n_atom_features]` categories -> `[n_atoms, hidden_dim]` node states."""
+        return self.propagate(self.atom_embedding(x), edge_index, edge_attr)
+
+    def propagate(
+        self, atoms: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor
+    ) -> torch.Tensor:
+        """Embedded atoms `[n_atoms, hidden_dim]` (the atom embedding's output) -> node states:
+        the message-passing layers alone, so that attributions can start from the continuous
+        atom embeddings (integrated gradients need a path from a baseline)."""
         dtype = self._activation_dtype()
-        h = self.atom_embedding(x).to(dtype)
+        h = atoms.to(dtype)
         first = cast(CategoricalEmbedding, self.bond_embeddings[0])
         codes = first.codes(edge_attr) if first.by_combination else None  # shared by all layers
         last = len(self.convs) - 1
