@@ -345,14 +345,23 @@ def embed(
         "fingerprint or descriptors; --model is that encoder's bundle, or an encoder.ckpt "
         "carrying it (image-graph carries its image encoder).",
     ),
+    plot: Path | None = typer.Option(
+        None, help="Also draw MAP.png: the embeddings projected to 2-D by UMAP."
+    ),
+    color_by: str | None = typer.Option(
+        None, help="Colour the map by this column of --data, or by each molecule's 'scaffold'."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Graph embeddings for every row of a CSV (NaN rows for invalid SMILES, with reasons)."""
     _setup_logging(verbose)
     from molbridge.io import CheckpointError
+    from molbridge.io.outputs import check_output_file
     from molbridge.pipeline.predict import embed_file
 
     try:
+        if plot is not None:  # before any work, as --out
+            check_output_file(plot, inputs=(data, model), option="--plot")
         embeddings, errors = embed_file(
             model,
             data,
@@ -367,6 +376,25 @@ def embed(
         return
     n_bad = sum(1 for e in errors if e)
     console.print(f"wrote {embeddings.shape} embeddings to {out} ({n_bad} invalid rows)")
+    if plot is not None:
+        from molbridge.pipeline.maps import plot_file_map
+
+        try:
+            column = _embedded_smiles_column(model, smiles_column)
+            plot_file_map(embeddings, errors, data, column, plot, color_by, model.parent.name)
+        except (CheckpointError, OSError, ValueError) as err:
+            _fail(err)
+            return
+        console.print(f"wrote the map {plot}")
+
+
+def _embedded_smiles_column(model: Path, requested: str | None) -> str:
+    """The SMILES column `embed` read: the one asked for, else the bundle's own, else smiles."""
+    if requested:
+        return requested
+    from molbridge.io import load_bundle
+
+    return str(load_bundle(model).extra.get("smiles_column", "smiles"))
 
 
 @app.command()
