@@ -101,6 +101,9 @@ class BenchmarkOptions:
     epochs_by_dataset: dict[str, int] = field(default_factory=dict)
     jobs: int = 1
     fit_on_train_and_valid: bool = False  # set from the suite: see Suite.train_file_is_train
+    # the cells whose fine-tuned GIN the report explains keep their model (set by the run)
+    report_dataset: str | None = None
+    report_seed: int | None = None
 
     def epochs_for(self, dataset: str) -> int:
         """The GIN's epochs on `dataset`: its `--epochs-for` entry (any case), else `--epochs`."""
@@ -262,7 +265,8 @@ def _run_cell(
         if "channel_weights" in result.summary:  # a multi-channel encoder's, per member
             record["channel_weights"] = result.summary["channel_weights"]
         earlier = result.summary["earlier_seconds"]
-        if not options.keep_models:
+        for_report = (dataset.name, seed) == (options.report_dataset, options.report_seed)
+        if not options.keep_models and not for_report:
             (cell / "model.ckpt").unlink(missing_ok=True)
             for member in cell.glob("member*"):
                 shutil.rmtree(member / "checkpoints", ignore_errors=True)
@@ -415,11 +419,14 @@ OUTPUTS = (
     "results.md",
     "results.png",
     "channel_weights.png",
+    "report.html",
+    "report_files",
 )
 
 
 def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     """Run (or resume) the suite; returns the summary also written to `results.json`."""
+    from molbridge.benchmarks.report import write_report
     from molbridge.report.benchmark import plot_results, summarize_cells, write_markdown
 
     out = Path(options.out)
@@ -456,6 +463,7 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
             shutil.rmtree(out, ignore_errors=True)
         raise
     cells_dir = out / "cells"
+    options.report_dataset, options.report_seed = datasets[0].name, seeds[0]
     (out / "benchmark.yaml").write_text(
         yaml.safe_dump(
             asdict(options)
@@ -518,6 +526,8 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     write_markdown(summary, out / "results.md")
     plot_results(summary, out / "results.png")
     _plot_channel_weights(records, out / "channel_weights.png")
+    report = write_report(out, summary, options.init)
+    log.info("wrote %s", report)
     return summary
 
 

@@ -143,7 +143,7 @@ def draw_explanations(explanations: list[Explanation], out: Path | str, columns:
     for i, e in enumerate(explanations):
         x, y = (i % columns) * TILE, (i // columns) * (TILE + caption)
         grid.paste(atom_weight_image(e.smiles, e.atoms.tolist(), TILE), (x, y))
-        text = e.smiles if len(e.smiles) <= 38 else e.smiles[:37] + "…"
+        text = e.smiles if len(e.smiles) <= 32 else e.smiles[:31] + "…"
         pen.text((x + 6, y + TILE + 4), text, fill="black", font=font)
         pen.text((x + 6, y + TILE + 24), f"{e.target}: {e.prediction:.3g}", fill="black", font=font)
     grid.save(out)

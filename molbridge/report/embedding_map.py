@@ -88,7 +88,8 @@ def plot_embedding_maps(
 def _categories(ax: plt.Axes, xy: np.ndarray, labels: list[str]) -> None:
     top = [c for c, _ in Counter(labels).most_common(TOP_CATEGORIES)]
     rest = np.array([label not in top for label in labels])
-    ax.scatter(xy[rest, 0], xy[rest, 1], s=4, color="lightgrey", label="other")
+    if rest.any():
+        ax.scatter(xy[rest, 0], xy[rest, 1], s=4, color="lightgrey", label="other")
     for i, category in enumerate(top):
         mask = np.array([label == category for label in labels])
         shown = category if len(category) <= 30 else category[:29] + "…"
