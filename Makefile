@@ -1,5 +1,6 @@
 # Two commands for a fresh machine (see README): `make demo` and `make test`.
 PYTHON ?= python3.11
+DEMO_EPOCHS ?= 30
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -24,9 +25,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
+# the encoders shipped in models/ (each folder with an encoder.ckpt), named by their folder
+SHIPPED := $(wildcard models/*/encoder.ckpt)
+SHIPPED_NAMES := $(foreach p,$(SHIPPED),$(word 2,$(subst /, ,$(p))))
+DEMO_INITS := $(foreach p,$(SHIPPED),--init $(word 2,$(subst /, ,$(p)))=$(p))
+DEMO_MODELS := gin $(addprefix gin+,$(SHIPPED_NAMES)) ecfp-rf gbm
+
+# BBBP (scaffold split): the GIN without pre-training, fine-tuned from each shipped encoder,
+# ECFP + random forest and the boosted trees, one seed; runs/demo/report.html tells the story
 demo: $(STAMP)
-	$(BIN)/molbridge train --data bbbp --split scaffold --epochs 50 --seed 0 --out runs/demo-bbbp
-	$(BIN)/molbridge predict --model runs/demo-bbbp/model.ckpt --data tests/data/messy.csv --out runs/demo-bbbp/messy_predictions.csv
+	$(BIN)/molbridge benchmark moleculenet --datasets bbbp --seeds 1 --epochs $(DEMO_EPOCHS) \
+	  --models $(DEMO_MODELS) $(DEMO_INITS) --jobs 2 --overwrite --out runs/demo
+	$(BIN)/molbridge predict --model runs/demo/cells/bbbp/gin/seed0/model.ckpt \
+	  --data tests/data/messy.csv --out runs/demo/messy_predictions.csv
+	@echo "open runs/demo/report.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check molbridge tests benchmarks
