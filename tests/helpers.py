@@ -67,6 +67,10 @@ def fine_tune_tiny(init: Path | str, out: Path, **overrides: object) -> TrainRes
     return train(TrainConfig(**settings))  # type: ignore[arg-type]
 
 
+# the stream settings every DDP test runs its tiny corpus with (9 steps an epoch on one rank)
+TINY_STREAM = ("--batch-size", "16", "--shard-size", "40", "--featurize-workers", "1")
+
+
 def run_ddp_pretrain(out: Path, *args: object) -> dict[str, Any]:
     """`molbridge pretrain ARGS --devices 2 --no-progress --out OUT` in a fresh process (gloo,
     one thread a rank); checks that it ran and that both ranks end with the same weights, and

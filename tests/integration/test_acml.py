@@ -22,7 +22,7 @@ from molbridge.pipeline import acml
 from molbridge.pipeline.modality import ModalityConfig, load_modality_encoder, pretrain_modality
 from molbridge.pipeline.modality_views import frozen_modality_view
 from molbridge.pipeline.pretrain import pretrain
-from tests.helpers import fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
+from tests.helpers import TINY_STREAM, fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 MODALITIES = ("smiles", "image", "fingerprint", "spectrum")
@@ -243,12 +243,7 @@ def test_two_process_ddp_with_a_sparse_modality(
         "acml",
         "--corpus",
         str(corpus_csv),
-        "--batch-size",
-        "16",
-        "--shard-size",
-        "40",
-        "--featurize-workers",
-        "1",
+        *TINY_STREAM,
         "--modalities",
         "fingerprint",
         "--modalities",

@@ -19,7 +19,7 @@ from molbridge.featurize import GraphFeaturizer, ImageFeaturizer
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.pipeline.modality_views import load_modality
 from molbridge.pipeline.pretrain import pretrain
-from tests.helpers import fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
+from tests.helpers import TINY_STREAM, fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 OPTIONS = {
@@ -131,12 +131,7 @@ def test_two_process_ddp(tmp_path: Path) -> None:
         config,
         "--corpus",
         DATA / "bbbp_tiny.csv",
-        "--batch-size",
-        "16",
-        "--shard-size",
-        "40",
-        "--featurize-workers",
-        "1",
+        *TINY_STREAM,
     )
     assert set(load_bundle(tmp_path / "ddp" / "encoder.ckpt").parts) == {
         "image",

@@ -20,7 +20,7 @@ from molbridge.io import load_bundle
 from molbridge.pipeline.models import load_init_encoder
 from molbridge.pipeline.pretrain import pretrain
 from molbridge.tasks.pretrain.multichannel import scaffold_subgraphs
-from tests.helpers import fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
+from tests.helpers import TINY_STREAM, fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 CHANNELS = ["molecule", "scaffold", "context"]
@@ -118,12 +118,7 @@ def test_two_process_ddp(tmp_path: Path) -> None:
         config,
         "--corpus",
         DATA / "bbbp_tiny.csv",
-        "--batch-size",
-        "16",
-        "--shard-size",
-        "40",
-        "--featurize-workers",
-        "1",
+        *TINY_STREAM,
     )
     bundle = load_bundle(tmp_path / "ddp" / "encoder.ckpt")
     assert bundle.encoder["channel_names"] == ["molecule", "scaffold"]

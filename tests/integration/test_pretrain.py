@@ -7,7 +7,7 @@ import torch
 
 from molbridge.io import load_bundle
 from molbridge.pipeline.pretrain import pretrain
-from tests.helpers import fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
+from tests.helpers import TINY_STREAM, fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -51,12 +51,7 @@ def test_two_process_ddp_ends_with_identical_weights(tmp_path: Path) -> None:
         "attr-masking",
         "--corpus",
         str(DATA / "bbbp_tiny.csv"),
-        "--batch-size",
-        "16",
-        "--shard-size",
-        "40",
-        "--featurize-workers",
-        "1",
+        *TINY_STREAM,
         "--epochs",
         "1",
     )
