@@ -141,7 +141,11 @@ def _score(
     if part is None:
         return {}, None
     pred = predict_packed(models, part.graphs)
-    return {name: get_metric(name)[0](part.y, pred) for name in TASK_METRICS[task_type]}, pred
+    return _metrics(part.y, pred, task_type), pred
+
+
+def _metrics(y: np.ndarray, pred: np.ndarray, task_type: str) -> dict[str, float]:
+    return {name: get_metric(name)[0](y, pred) for name in TASK_METRICS[task_type]}
 
 
 def fit_best_valid(
@@ -319,12 +323,13 @@ def train(config: TrainConfig) -> TrainResult:
         write_predictions(
             splits.test, test_pred, task_config.target_names, run.file("test_predictions.csv")
         )
+        members = predict_members(models, splits.test.graphs)
         calibration = calibration_report(
-            splits.test.y,
-            predict_members(models, splits.test.graphs),
-            task_config.task_type,
-            run.file("calibration.png"),
+            splits.test.y, members, task_config.task_type, run.file("calibration.png")
         )
+        if len(models) > 1:  # each member alone: the single models the ensemble averages
+            for record, pred in zip(records, members, strict=True):
+                record["test"] = _metrics(splits.test.y, pred, task_config.task_type)
 
     model_path = save_bundle(
         Bundle(

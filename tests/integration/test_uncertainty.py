@@ -28,6 +28,8 @@ def test_a_classification_ensemble_reports_calibration_and_spread(tmp_path: Path
     assert metrics["calibration"]["kind"] == "reliability"
     assert 0.0 <= metrics["calibration"]["ece"] <= 1.0
     assert (out / "calibration.png").stat().st_size > 0
+    # each member's own test score beside the ensemble's
+    assert [set(m["test"]) for m in metrics["members"]] == [set(metrics["test"])] * 2
     predictions = tmp_path / "pred.csv"
     args = ["predict", "--model", str(out / "model.ckpt"), "--data", str(DATA / "messy.csv")]
     result = CliRunner().invoke(app, [*args, "--out", str(predictions)])
