@@ -1,9 +1,15 @@
-"""Run a suite: every (dataset, model, seed) cell, resumable; then results.json/.md and a chart.
+"""Run a suite: every (dataset, model, seed) cell, resumable; then results.json/.md, a chart
+and the report page.
 
 Layout of `out`:
   `cells/<dataset>/<model>/seed<k>/result.json`  one finished cell (its test metrics, time)
   `cells/<dataset>/gin*/seed<k>/`                 the `molbridge train` outputs of a GIN cell
+                                                  (`model.ckpt` kept for the first set's first
+                                                  seed only, unless `keep_models`: the report
+                                                  explains that model)
   `results.json`, `results.md`, `results.png`     the summary, rewritten after every cell
+  `channel_weights.png`                           multi-channel encoders' weights, by set
+  `report.html`, `report_files/`                  one self-contained page (benchmarks/report.py)
   `benchmark.yaml`                                the resolved options of the run
 A cell counts as done when its `result.json` exists; `resume=True` skips done cells and lets an
 interrupted GIN cell continue from its last epoch.
