@@ -28,7 +28,7 @@ def model_and_reference() -> tuple:
     torch.manual_seed(0)
     task = small_task("classification", n_tasks=2).eval()
     featurizer = GraphFeaturizer()
-    values, errors = predict_frame([task], featurizer, POOL)
+    values, errors, _ = predict_frame([task], featurizer, POOL)
     assert not any(errors)
     return task, featurizer, dict(zip(POOL, values.tolist(), strict=True))
 
@@ -59,7 +59,7 @@ inputs = st.lists(
 @given(smiles=inputs)
 def test_no_crash_and_no_shifted_row(model_and_reference: tuple, smiles: list[object]) -> None:
     task, featurizer, reference = model_and_reference
-    values, errors = predict_frame([task], featurizer, smiles, batch_size=7)
+    values, errors, _ = predict_frame([task], featurizer, smiles, batch_size=7)
     assert values.shape == (len(smiles), 2) and len(errors) == len(smiles)
     for i, text in enumerate(smiles):
         if errors[i]:
@@ -86,7 +86,7 @@ ACHIRAL = [s for s in POOL if "@" not in s]
 def test_atom_order_does_not_change_predictions(model_and_reference: tuple, picks: list) -> None:
     task, featurizer, reference = model_and_reference
     smiles = [_randomized(s, seed) for s, seed in picks]
-    values, errors = predict_frame([task], featurizer, smiles, batch_size=5)
+    values, errors, _ = predict_frame([task], featurizer, smiles, batch_size=5)
     assert not any(errors)
     for (original, _), row in zip(picks, values, strict=True):
         np.testing.assert_allclose(row, reference[original], atol=1e-4)
