@@ -14,8 +14,8 @@ for data in bbbp esol; do
   cp runs/um/$data-x5/calibration.png $OUT/calibration_$data.png
   cp runs/um/$data-x5/metrics.json $OUT/metrics_${data}_x5.json
   # six test molecules of the scaffold split, explained by the ensemble
-  head -7 runs/um/$data-x5/test_predictions.csv | tail -6 | cut -d, -f1 > runs/um/$data-six.txt
-  $MB explain --model runs/um/$data-x5/model.ckpt --smiles "$(tr '\n' ' ' < runs/um/$data-six.txt)" \
+  head -7 runs/um/$data-x5/test_predictions.csv > runs/um/$data-six.csv
+  $MB explain --model runs/um/$data-x5/model.ckpt --data runs/um/$data-six.csv \
     --out $OUT/explained_$data.png
 done
 $MB predict --model runs/um/esol-x5/model.ckpt --data tests/data/messy.csv \
