@@ -42,8 +42,6 @@ log = logging.getLogger(__name__)
 NAME = "multichannel"
 # the atom columns whose masked values the context channel predicts: the atom and its bonding
 CONTEXT_FEATURES = ("atomic_num", "degree", "num_hs")
-
-
 PROMPT_HEADS = 4  # attention heads of each prompt, as the reference
 
 

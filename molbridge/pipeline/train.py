@@ -38,7 +38,7 @@ from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.data_prep import Part, Splits, prepare_data
 from molbridge.pipeline.epochs import one_process_trainer
 from molbridge.pipeline.models import graph_encoder, init_encoder_config, load_init_encoder
-from molbridge.pipeline.predict import predict_members, predict_packed
+from molbridge.pipeline.predict import predict_members
 from molbridge.report.calibration import calibration_report
 from molbridge.report.channels import plot_channel_weights
 from molbridge.report.curves import plot_learning_curves
@@ -137,11 +137,12 @@ def _loader(part: Part, batch_size: int, shuffle: bool, seed: int) -> DataLoader
 def _score(
     models: list[PropertyTask], part: Part | None, task_type: str
 ) -> tuple[dict[str, float], np.ndarray | None]:
-    """Metrics of the ensemble on `part`, and its predictions."""
+    """Metrics of the ensemble on `part`, and each member's predictions
+    `[n_models, n, n_tasks]` (their mean is the ensemble's)."""
     if part is None:
         return {}, None
-    pred = predict_packed(models, part.graphs)
-    return _metrics(part.y, pred, task_type), pred
+    members = predict_members(models, part.graphs)
+    return _metrics(part.y, members.mean(0), task_type), members
 
 
 def _metrics(y: np.ndarray, pred: np.ndarray, task_type: str) -> dict[str, float]:
@@ -317,13 +318,12 @@ def train(config: TrainConfig) -> TrainResult:
         models.append(model)
     channel_weights = _channel_weights(models, encoder_config)
     valid_metrics, _ = _score(models, splits.valid, task_config.task_type)
-    test_metrics, test_pred = _score(models, splits.test, task_config.task_type)
+    test_metrics, members = _score(models, splits.test, task_config.task_type)
     calibration: dict[str, Any] = {}
-    if splits.test is not None and test_pred is not None:
+    if splits.test is not None and members is not None:
         write_predictions(
-            splits.test, test_pred, task_config.target_names, run.file("test_predictions.csv")
+            splits.test, members.mean(0), task_config.target_names, run.file("test_predictions.csv")
         )
-        members = predict_members(models, splits.test.graphs)
         calibration = calibration_report(
             splits.test.y, members, task_config.task_type, run.file("calibration.png")
         )
