@@ -169,7 +169,8 @@ def train(
         min=1,
         help="Train K models (seeds seed..seed+K-1), average them; predict then adds each "
         "target's spread over the K (<target>_std), and the test split's error is checked "
-        "against it (calibration.png).",
+        "against it (calibration.png). With --model gbm: one model fitted with posterior "
+        "sampling, whose K virtual ensembles give the spread (CatBoost's uncertainty).",
     ),
     precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
     on_invalid: OnInvalid | None = typer.Option(

@@ -7,6 +7,12 @@ class (or no label) among the fit rows predicts its rate (0.5 when unlabelled).
 
 A fitted model serialises to CatBoost's own binary format (`to_blobs`), so the molbridge bundle
 that carries it stays pickle-free; `from_blobs` rebuilds it.
+
+Uncertainty is CatBoost's own (Malinin et al., ICLR 2021): with `virtual_ensembles = K > 1` the
+trees are fitted with posterior sampling (SGLB), and `predict_members` returns the predictions
+of K virtual ensembles, truncations of the one model that approximate samples from its
+posterior; their spread is the model's knowledge uncertainty. The prediction itself stays the
+whole model's (`predict`).
 """
 
 from __future__ import annotations
@@ -29,21 +35,31 @@ class GBMConfig:
         learning_rate: `None` lets CatBoost choose it from the data size and iterations.
         depth: tree depth.
         threads: CatBoost threads (`None`: all cores).
+        virtual_ensembles: K > 1 fits with posterior sampling and predicts K virtual ensembles
+            (at most `iterations / 2`: each is a truncation of the model's second half).
     """
 
     iterations: int = 1000
     learning_rate: float | None = None
     depth: int = 6
     threads: int | None = None
+    virtual_ensembles: int = 1
 
     def __post_init__(self) -> None:
         if self.iterations < 1 or self.depth < 1:
             raise ValueError(f"iterations and depth must be >= 1, got {self}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if not 1 <= self.virtual_ensembles <= max(1, self.iterations // 2):
+            raise ValueError(
+                f"virtual_ensembles must be between 1 and iterations / 2 ({self.iterations // 2}),"
+                f" got {self.virtual_ensembles}"
+            )
 
     def to_config(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k != "threads"}
+        # virtual_ensembles only when used, so a plain model's config reads as it always did
+        skip = {"threads"} | ({"virtual_ensembles"} if self.virtual_ensembles == 1 else set())
+        return {k: v for k, v in asdict(self).items() if k not in skip}
 
 
 @dataclass
@@ -65,11 +81,13 @@ class GBMModel:
         task_type: `classification` or `regression`.
         tasks: per task, how its output becomes a prediction.
         models: per task, the fitted CatBoost model (`None` for a constant task).
+        virtual_ensembles: how many members `predict_members` returns (1: the model itself).
     """
 
     task_type: str
     tasks: list[GBMTask]
     models: list[CatBoost | None] = field(default_factory=list)
+    virtual_ensembles: int = 1
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """`[n, n_tasks]` float64: probabilities (classification) or values in the user's units."""
@@ -80,9 +98,34 @@ class GBMModel:
             elif self.task_type == "classification":
                 out[:, j] = model.predict(x, prediction_type="Probability")[:, 1]
             else:
-                values = model.predict(x) * task.std + task.mean
-                out[:, j] = 10.0**values if task.log_target else values
+                out[:, j] = self._units(task, model.predict(x))
         return out
+
+    def predict_members(self, x: np.ndarray) -> np.ndarray:
+        """`[K, n, n_tasks]`: each virtual ensemble's predictions, in `predict`'s units (a
+        constant task's every member predicts its constant)."""
+        k = self.virtual_ensembles
+        if k == 1:
+            return self.predict(x)[None]
+        out = np.zeros((k, len(x), len(self.tasks)))
+        for j, (task, model) in enumerate(zip(self.tasks, self.models, strict=True)):
+            if model is None or len(x) == 0:
+                out[:, :, j] = task.constant
+                continue
+            raw = model.virtual_ensembles_predict(
+                x, prediction_type="VirtEnsembles", virtual_ensembles_count=k
+            )[:, :, 0].T  # [K, n] raw outputs: log-odds, or the standardised target
+            if self.task_type == "classification":
+                out[:, :, j] = 1.0 / (1.0 + np.exp(-raw))
+            else:
+                out[:, :, j] = self._units(task, raw)
+        return out
+
+    @staticmethod
+    def _units(task: GBMTask, raw: np.ndarray) -> np.ndarray:
+        """A regression model's standardised output in the user's units."""
+        values = raw * task.std + task.mean
+        return 10.0**values if task.log_target else values
 
     def to_blobs(self) -> tuple[dict[str, Any], list[bytes]]:
         """(the per-task facts as JSON-able config, one CatBoost binary blob per task or b'')."""
@@ -95,7 +138,13 @@ class GBMModel:
                     continue
                 model.save_model(str(path), format="cbm")  # CatBoost's own binary format
                 blobs.append(path.read_bytes())
-        return {"task_type": self.task_type, "tasks": [asdict(t) for t in self.tasks]}, blobs
+        config: dict[str, Any] = {
+            "task_type": self.task_type,
+            "tasks": [asdict(t) for t in self.tasks],
+        }
+        if self.virtual_ensembles > 1:
+            config["virtual_ensembles"] = self.virtual_ensembles
+        return config, blobs
 
     @classmethod
     def from_blobs(cls, config: dict[str, Any], blobs: list[bytes]) -> GBMModel:
@@ -110,7 +159,7 @@ class GBMModel:
             model = CatBoost()
             model.load_model(blob=blob)
             models.append(model)
-        return cls(config["task_type"], tasks, models)
+        return cls(config["task_type"], tasks, models, int(config.get("virtual_ensembles", 1)))
 
 
 def fit_gbm(
@@ -138,6 +187,8 @@ def fit_gbm(
         params["learning_rate"] = config.learning_rate
     if config.threads is not None:
         params["thread_count"] = config.threads
+    if config.virtual_ensembles > 1:
+        params["posterior_sampling"] = True  # SGLB: the truncations sample the posterior
     tasks: list[GBMTask] = []
     models: list[CatBoost | None] = []
     for j in range(y.shape[1]):
@@ -169,4 +220,4 @@ def fit_gbm(
             model.fit(x[labelled], (target - mean) / std)
             tasks.append(GBMTask("trees", mean=mean, std=std, log_target=log_target))
         models.append(model)
-    return GBMModel(task_type, tasks, models)
+    return GBMModel(task_type, tasks, models, config.virtual_ensembles)

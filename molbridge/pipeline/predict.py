@@ -165,7 +165,11 @@ def predict_file(
     column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
     spread: np.ndarray | None = None
     if bundle.kind == GBM_KIND:
-        values, errors, targets = _gbm_rows(bundle, str(model_path), frame[column].tolist())
+        values, errors, targets, members_std = _gbm_rows(
+            bundle, str(model_path), frame[column].tolist()
+        )
+        virtual = bundle.task.get("gbm", {}).get("virtual_ensembles", 1)
+        spread = members_std if virtual > 1 else None
     else:
         featurizer, models = build_property_models(bundle, str(model_path))
         values, errors, members_std = predict_frame(
@@ -214,7 +218,7 @@ def embed_file(
         frame = read_table(data)
         column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
         smiles = frame[column].tolist()
-        embeddings, errors, _ = _gbm_rows(bundle, str(model_path), smiles, features=True)
+        embeddings, errors, _, _ = _gbm_rows(bundle, str(model_path), smiles, features=True)
         _write_embeddings(out, embeddings.astype(np.float32), errors, smiles, column)
         return embeddings.astype(np.float32), errors
     encoder = encoder_from_bundle(bundle, source=str(model_path))
@@ -299,9 +303,10 @@ GBM_KIND = "gbm-model"
 
 def _gbm_rows(
     bundle: Bundle, source: str, smiles: list[object], features: bool = False
-) -> tuple[np.ndarray, list[str], list[str]]:
+) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
     """A gbm bundle's predictions (or, with `features`, its input rows) for every input row:
-    NaN rows and an error text for the invalid ones; and its target names."""
+    NaN rows and an error text for the invalid ones; its target names; and the spread of its
+    virtual ensembles (NaN for a model without them, and with `features`)."""
     from molbridge.pipeline.train_gbm import gbm_features, load_gbm
 
     model, featurizer, embedder = load_gbm(bundle, source)
@@ -316,6 +321,9 @@ def _gbm_rows(
     targets = list(bundle.task.get("target_names", []))
     width = x.shape[1] if features else len(model.tasks)
     out = np.full((len(smiles), width), np.nan)
+    spread = np.full((len(smiles), len(model.tasks)), np.nan)
     if valid:
         out[valid] = x if features else model.predict(x)
-    return out, errors, targets
+        if not features and model.virtual_ensembles > 1:
+            spread[valid] = model.predict_members(x).std(0)
+    return out, errors, targets, spread

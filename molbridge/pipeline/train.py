@@ -101,8 +101,12 @@ class TrainConfig:
         )
         if self.model not in MODELS:
             raise ValueError(f"unknown --model {self.model!r}; valid: {', '.join(MODELS)}")
-        if self.model == "gbm" and self.ensemble != 1:
-            raise ValueError("--ensemble is for the GIN; a gbm model is one set of trees")
+        if self.model == "gbm" and self.ensemble > max(1, self.gbm_iterations // 2):
+            raise ValueError(
+                f"--ensemble {self.ensemble} with --model gbm asks for {self.ensemble} virtual "
+                f"ensembles; {self.gbm_iterations} boosting rounds give at most "
+                f"{self.gbm_iterations // 2}"
+            )
         if self.channel_temperature is not None and not self.channel_temperature > 0:
             raise ValueError(f"--channel-temperature must be > 0, got {self.channel_temperature}")
         if self.channel_temperature is not None and not self.init:

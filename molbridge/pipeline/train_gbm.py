@@ -4,7 +4,9 @@ The run reads, splits and checks the data exactly as the GIN's does (`prepare_da
 CatBoost model per target on the train part (`estimators/gbm.py`) over the tabular features,
 with a frozen encoder's embedding appended when `--init` is given, and reports valid and test.
 Nothing is chosen on validation (the trees use CatBoost's defaults), so the valid metrics are an
-honest second estimate.
+honest second estimate. `--ensemble K` fits the trees with posterior sampling and keeps K virtual
+ensembles (`estimators/gbm.py`): predict adds their spread, and the test split's calibration is
+checked against it as for a GIN ensemble.
 
 The bundle (`kind: gbm-model`) stays pickle-free: each task's trees are CatBoost's own binary
 format stored as a uint8 tensor, the frozen encoder travels as the part `encoder` (its config and
@@ -39,6 +41,7 @@ from molbridge.pipeline.embeddings import Embedder, GraphEmbedder, PeerEmbedder
 from molbridge.pipeline.frozen_features import FeatureRecipe, embedder_of, part_matrices
 from molbridge.pipeline.models import checked_config, graph_encoder
 from molbridge.pipeline.predict import GBM_KIND
+from molbridge.report.calibration import calibration_report
 
 if TYPE_CHECKING:  # train.py imports this module when it runs a gbm
     from molbridge.data.registry import DatasetSpec
@@ -78,11 +81,16 @@ def train_gbm(config: TrainConfig) -> TrainResult:
     matrices, described = part_matrices(
         recipe, [(p.smiles.tolist(), p.graphs) for p in parts], cache_dir=cache_dir
     )
-    gbm_config = GBMConfig(iterations=config.gbm_iterations, threads=torch.get_num_threads())
+    gbm_config = GBMConfig(
+        iterations=config.gbm_iterations,
+        threads=torch.get_num_threads(),
+        virtual_ensembles=config.ensemble,
+    )
     model = fit_gbm(
         matrices[0], splits.train.y, task.task_type, config.seed, gbm_config, log_target
     )
-    scores = []
+    scores: list[dict[str, float]] = []
+    calibration: dict[str, Any] = {}
     for part, x in zip(parts, matrices, strict=False):
         pred = model.predict(x)
         scores.append(
@@ -93,6 +101,9 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         )
         if part is splits.test:
             write_predictions(part, pred, task.target_names, run.file("test_predictions.csv"))
+            calibration = calibration_report(
+                part.y, model.predict_members(x), task.task_type, run.file("calibration.png"), pred
+            )
     valid_metrics, test_metrics = scores[1], scores[2] if len(scores) > 2 else {}
     embedder = embedder_of(config.init) if config.init else None
     model_path = save_bundle(
@@ -113,7 +124,7 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         ),
         run.file("model.ckpt"),
     )
-    summary = {
+    summary: dict[str, Any] = {
         "dataset": config.data,
         "model": "gbm",
         "task": task.task_type,
@@ -127,6 +138,8 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         "init": config.init,
         "features": described,
         "log_target": log_target,
+        "ensemble": config.ensemble,  # > 1: virtual ensembles of one posterior-sampled model
+        **({"calibration": calibration} if calibration else {}),
         "wall_seconds": time.perf_counter() - started,
         "earlier_seconds": 0.0,
         "members": [],

@@ -19,7 +19,11 @@ SPREAD_BINS = 5  # quantile bins of the ensemble's standard deviation
 
 
 def calibration_report(
-    y: np.ndarray, members: np.ndarray, task_type: str, path: Path
+    y: np.ndarray,
+    members: np.ndarray,
+    task_type: str,
+    path: Path,
+    mean: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Calibration numbers of the ensemble on a labelled split, and the plot at `path` (none,
     and `{}`, when there is nothing to judge: one regression model has no spread).
@@ -29,8 +33,11 @@ def calibration_report(
         members: `[n_models, n, n_tasks]` each model's predictions (probabilities for
             classification).
         task_type: `classification` or `regression`.
+        mean: `[n, n_tasks]` the prediction judged, when it is not the members' mean (a boosted
+            model predicts with all its trees; its virtual ensembles only give the spread).
     """
-    mean, spread = members.mean(0), members.std(0)
+    mean = members.mean(0) if mean is None else mean
+    spread = members.std(0)
     labelled = np.isfinite(y) & np.isfinite(mean)
     if task_type == "classification":
         return _reliability(y[labelled], mean[labelled], len(members), path)

@@ -52,3 +52,42 @@ def test_blobs_round_trip_gives_identical_predictions() -> None:
     assert all(isinstance(b, bytes) and b for b in blobs)
     again = GBMModel.from_blobs(facts, blobs)
     np.testing.assert_array_equal(again.predict(x), model.predict(x))
+
+
+def test_virtual_ensembles_give_a_spread_that_grows_off_the_training_data() -> None:
+    x, y = _data(200)
+    config = GBMConfig(iterations=100, threads=1, virtual_ensembles=5)
+    model = fit_gbm(x[:150], y[:150, None], "regression", 0, config, log_target=False)
+    members = model.predict_members(x[150:])
+    assert members.shape == (5, 50, 1)
+    # the members are the one model's truncations, in the user's units, around its prediction
+    assert np.corrcoef(members.mean(0)[:, 0], model.predict(x[150:])[:, 0])[0, 1] > 0.95
+    inside = members.std(0).mean()
+    assert inside > 0
+    far = model.predict_members(x[150:] * 6.0).std(0).mean()  # far outside the fitted range
+    assert far > inside
+    facts, blobs = model.to_blobs()
+    assert facts["virtual_ensembles"] == 5
+    again = GBMModel.from_blobs(facts, blobs)
+    np.testing.assert_allclose(again.predict_members(x[150:]), members)
+
+
+def test_classification_members_are_probabilities_and_a_constant_task_has_no_spread() -> None:
+    x, y = _data(160)
+    labels = np.stack([(y > 0).astype(float), np.ones_like(y)], axis=1)
+    config = GBMConfig(iterations=60, threads=1, virtual_ensembles=3)
+    members = fit_gbm(x, labels, "classification", 0, config).predict_members(x[:20])
+    assert members.shape == (3, 20, 2)
+    assert ((members >= 0) & (members <= 1)).all()
+    assert members[:, :, 0].std(0).max() > 0
+    np.testing.assert_array_equal(members[:, :, 1], 1.0)
+
+
+def test_a_plain_model_is_its_own_single_member_and_its_config_is_unchanged() -> None:
+    x, y = _data()
+    model = fit_gbm(x, y[:, None], "regression", 0, FAST)
+    np.testing.assert_array_equal(model.predict_members(x[:4])[0], model.predict(x[:4]))
+    assert "virtual_ensembles" not in model.to_blobs()[0]
+    assert "virtual_ensembles" not in FAST.to_config()
+    with pytest.raises(ValueError, match="iterations / 2"):
+        GBMConfig(iterations=10, virtual_ensembles=6)
