@@ -303,7 +303,8 @@ def explain(
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Which atoms drive each prediction: integrated gradients per atom, drawn on the molecules
-    (green raises the output, pink lowers it)."""
+    (green raises the output, pink lowers it). A boosted model (--model gbm): its trees' SHAP
+    values, the ECFP part drawn on the atoms, the largest contributions listed in FIG.csv."""
     _setup_logging(verbose)
     from molbridge.data.table import read_table
     from molbridge.io import CheckpointError

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from catboost import CatBoost, CatBoostClassifier, CatBoostRegressor
+from catboost import CatBoost, CatBoostClassifier, CatBoostRegressor, Pool
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,24 @@ class GBMModel:
             else:
                 out[:, :, j] = self._units(task, raw)
         return out
+
+    def contributions(self, x: np.ndarray, task: int) -> np.ndarray:
+        """`[n, n_features + 1]` SHAP values of task `task` (CatBoost's exact tree SHAP), the
+        last column the expected output: each row sums to the model's raw output (log-odds, or
+        the standardised target). A constant task's are all zero but the last."""
+        model = self.models[task]
+        if model is None:
+            out = np.zeros((len(x), x.shape[1] + 1))
+            out[:, -1] = self.tasks[task].constant
+            return out
+        return np.asarray(model.get_feature_importance(Pool(x), type="ShapValues"))
+
+    def raw(self, x: np.ndarray, task: int) -> np.ndarray:
+        """`[n]` task `task`'s raw output (what `contributions` add up to)."""
+        model = self.models[task]
+        if model is None:
+            return np.full(len(x), self.tasks[task].constant)
+        return np.asarray(model.predict(x, prediction_type="RawFormulaVal"))
 
     @staticmethod
     def _units(task: GBMTask, raw: np.ndarray) -> np.ndarray:

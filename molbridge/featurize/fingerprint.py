@@ -49,6 +49,22 @@ class ECFPFeaturizer:
                 out[i] = generator.GetFingerprintAsNumPy(mol)
         return out
 
+    def atom_environments(self, mol: Chem.Mol) -> dict[int, list[tuple[int, ...]]]:
+        """Which atoms set each bit: per set bit, the atoms of every circular environment
+        (centre atom plus the atoms within its radius) that hashes to it."""
+        info = rdFingerprintGenerator.AdditionalOutput()
+        info.AllocateBitInfoMap()
+        self._generator().GetCountFingerprintAsNumPy(mol, additionalOutput=info)
+        environments: dict[int, list[tuple[int, ...]]] = {}
+        for bit, places in info.GetBitInfoMap().items():
+            for centre, radius in places:
+                atoms = {centre}
+                for bond in Chem.FindAtomEnvironmentOfRadiusN(mol, radius, centre):
+                    b = mol.GetBondWithIdx(bond)
+                    atoms.update((b.GetBeginAtomIdx(), b.GetEndAtomIdx()))
+                environments.setdefault(int(bit), []).append(tuple(sorted(atoms)))
+        return environments
+
     def many(self, smiles: Sequence[str]) -> np.ndarray:
         """SMILES -> `[n, n_bits]` uint8; an invalid one raises naming its position."""
         return self.many_mols([parse_smiles(s, row=i) for i, s in enumerate(smiles)])

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from rdkit import Chem
 from typer.testing import CliRunner
 
 from molbridge.cli.main import app
@@ -87,3 +88,59 @@ def test_explain_draws_a_grid_and_refuses_bad_input(
     assert bad.exit_code != 0 and "molecule 2" in bad.output
     unknown = CliRunner().invoke(app, [*args, "--smiles", "CCO", "--target", "logP"])
     assert unknown.exit_code != 0 and "not 'logP'" in " ".join(unknown.output.split())
+
+
+@pytest.fixture(scope="module")
+def nitrogen_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A boosted model of each molecule's nitrogen count: its drawn attributions must sit on
+    the nitrogens."""
+    root = tmp_path_factory.mktemp("explain-gbm")
+    smiles = pd.read_csv(DATA / "bbbp_tiny.csv")["smiles"]
+    mols = [(s, Chem.MolFromSmiles(s)) for s in smiles]
+    table = pd.DataFrame(
+        [(s, sum(a.GetSymbol() == "N" for a in m.GetAtoms())) for s, m in mols if m is not None],
+        columns=["smiles", "nitrogens"],
+    )
+    table.to_csv(root / "nitrogens.csv", index=False)
+    result = train(
+        TrainConfig(
+            data=str(root / "nitrogens.csv"),
+            target_columns=["nitrogens"],
+            out=str(root / "run"),
+            model="gbm",
+            gbm_iterations=200,
+            progress=False,
+        )
+    )
+    return result.model_path
+
+
+def test_a_boosted_models_ecfp_shap_values_land_on_the_right_atoms(nitrogen_model: Path) -> None:
+    smiles = pd.read_csv(DATA / "bbbp_tiny.csv")["smiles"].tolist()[:40]
+    smiles = [s for s in smiles if Chem.MolFromSmiles(s) is not None]
+    explanations = explain_smiles(nitrogen_model, smiles)
+    on_nitrogen, elsewhere = [], []
+    for e in explanations:
+        mol = Chem.MolFromSmiles(e.smiles)
+        nitrogen = np.array([a.GetSymbol() == "N" for a in mol.GetAtoms()])
+        assert e.atoms.shape == (mol.GetNumAtoms(),) and e.delta < 1e-6  # SHAP adds up
+        assert 0.0 <= e.on_atoms <= 1.0 and e.top_features.count(";") == 4
+        if nitrogen.any() and (~nitrogen).any():
+            on_nitrogen.append(e.atoms[nitrogen].mean())
+            elsewhere.append(e.atoms[~nitrogen].mean())
+    assert np.mean(on_nitrogen) > 5 * abs(np.mean(elsewhere))
+    assert np.mean(np.array(on_nitrogen) > np.array(elsewhere)) > 0.6
+
+
+def test_explain_draws_a_boosted_model_and_says_how_much_is_on_atoms(
+    nitrogen_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "gbm.png"
+    args = ["explain", "--model", str(nitrogen_model), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--smiles", " ".join(MOLECULES)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out.with_suffix(".csv"))
+    assert table["smiles"].tolist() == MOLECULES
+    assert (table["on_atoms"] < 1).all() and table["top_features"].str.contains("=").all()
+    bad = CliRunner().invoke(app, [*args, "--smiles", "CCO not_a_molecule"])
+    assert bad.exit_code != 0 and "molecule 2" in bad.output
