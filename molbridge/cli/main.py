@@ -169,8 +169,9 @@ def train(
         min=1,
         help="Train K models (seeds seed..seed+K-1), average them; predict then adds each "
         "target's spread over the K (<target>_std), and the test split's error is checked "
-        "against it (calibration.png). With --model gbm: one model fitted with posterior "
-        "sampling, whose K virtual ensembles give the spread (CatBoost's uncertainty).",
+        "against it (calibration.png). With --model gbm: the same trees, and beside them "
+        "a posterior-sampled model whose K virtual ensembles give the spread (CatBoost's "
+        "uncertainty; for regression it adds the predicted data noise).",
     ),
     precision: Precision = typer.Option(Precision.fp32, help=PRECISION_HELP),
     on_invalid: OnInvalid | None = typer.Option(

@@ -325,5 +325,5 @@ def _gbm_rows(
     if valid:
         out[valid] = x if features else model.predict(x)
         if not features and model.virtual_ensembles > 1:
-            spread[valid] = model.predict_members(x).std(0)
+            spread[valid] = model.predict_spread(x)
     return out, errors, targets, spread

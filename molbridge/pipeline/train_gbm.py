@@ -4,9 +4,9 @@ The run reads, splits and checks the data exactly as the GIN's does (`prepare_da
 CatBoost model per target on the train part (`estimators/gbm.py`) over the tabular features,
 with a frozen encoder's embedding appended when `--init` is given, and reports valid and test.
 Nothing is chosen on validation (the trees use CatBoost's defaults), so the valid metrics are an
-honest second estimate. `--ensemble K` fits the trees with posterior sampling and keeps K virtual
-ensembles (`estimators/gbm.py`): predict adds their spread, and the test split's calibration is
-checked against it as for a GIN ensemble.
+honest second estimate. `--ensemble K` also fits a posterior-sampled model per target, read as
+K virtual ensembles (`estimators/gbm.py`): predict adds its spread, and the test split's
+calibration is checked against it as for a GIN ensemble; the predictions do not change.
 
 The bundle (`kind: gbm-model`) stays pickle-free: each task's trees are CatBoost's own binary
 format stored as a uint8 tensor, the frozen encoder travels as the part `encoder` (its config and
@@ -101,8 +101,14 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         )
         if part is splits.test:
             write_predictions(part, pred, task.target_names, run.file("test_predictions.csv"))
+            uncertain = model.virtual_ensembles > 1
             calibration = calibration_report(
-                part.y, model.predict_members(x), task.task_type, run.file("calibration.png"), pred
+                part.y,
+                pred[None],
+                task.task_type,
+                run.file("calibration.png"),
+                spread=model.predict_spread(x) if uncertain else None,
+                spread_name=f"{model.virtual_ensembles} virtual ensembles" if uncertain else None,
             )
     valid_metrics, test_metrics = scores[1], scores[2] if len(scores) > 2 else {}
     embedder = embedder_of(config.init) if config.init else None
@@ -138,7 +144,7 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         "init": config.init,
         "features": described,
         "log_target": log_target,
-        "ensemble": config.ensemble,  # > 1: virtual ensembles of one posterior-sampled model
+        "ensemble": config.ensemble,  # > 1: the spread of K virtual ensembles
         **({"calibration": calibration} if calibration else {}),
         "wall_seconds": time.perf_counter() - started,
         "earlier_seconds": 0.0,
@@ -194,9 +200,11 @@ def load_gbm(bundle: Bundle, source: str) -> tuple[GBMModel, TabularFeaturizer, 
         TabularFeaturizer.from_config, bundle.featurizer.get("tabular", {}), "featurizer", source
     )
     facts = bundle.task.get("gbm", {})
+    # one blob per task, as many again for the spread models when there are virtual ensembles
+    count = len(facts.get("tasks", [])) * (2 if facts.get("virtual_ensembles", 1) > 1 else 1)
     blobs = [
         bytes(bundle.members[0][f"trees.{j}"].numpy().tobytes())
-        for j in range(len(facts.get("tasks", [])))
+        for j in range(count)
         if f"trees.{j}" in bundle.members[0]
     ]
     try:

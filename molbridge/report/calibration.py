@@ -24,6 +24,8 @@ def calibration_report(
     task_type: str,
     path: Path,
     mean: np.ndarray | None = None,
+    spread: np.ndarray | None = None,
+    spread_name: str | None = None,
 ) -> dict[str, Any]:
     """Calibration numbers of the ensemble on a labelled split, and the plot at `path` (none,
     and `{}`, when there is nothing to judge: one regression model has no spread).
@@ -34,21 +36,23 @@ def calibration_report(
             classification).
         task_type: `classification` or `regression`.
         mean: `[n, n_tasks]` the prediction judged, when it is not the members' mean (a boosted
-            model predicts with all its trees; its virtual ensembles only give the spread).
+            model predicts with its plain trees; a second model gives the spread).
+        spread: `[n, n_tasks]` each prediction's standard deviation, when it is not the
+            members' (a boosted model's), and `spread_name` what it is.
     """
-    mean = members.mean(0) if mean is None else mean
-    spread = members.std(0)
-    labelled = np.isfinite(y) & np.isfinite(mean)
+    label = spread_name or ("one model" if len(members) == 1 else f"ensemble of {len(members)}")
+    judged = members.mean(0) if mean is None else mean
+    has_spread = spread is not None or len(members) > 1
+    spread = members.std(0) if spread is None else spread
+    labelled = np.isfinite(y) & np.isfinite(judged)
     if task_type == "classification":
-        return _reliability(y[labelled], mean[labelled], len(members), path)
-    if len(members) < 2 or labelled.sum() < 2 * SPREAD_BINS:
+        return _reliability(y[labelled], judged[labelled], label, path)
+    if not has_spread or labelled.sum() < 2 * SPREAD_BINS:
         return {}
-    return _error_vs_spread(y[labelled], mean[labelled], spread[labelled], len(members), path)
+    return _error_vs_spread(y[labelled], judged[labelled], spread[labelled], label, path)
 
 
-def _reliability(
-    labels: np.ndarray, probs: np.ndarray, n_models: int, path: Path
-) -> dict[str, Any]:
+def _reliability(labels: np.ndarray, probs: np.ndarray, label: str, path: Path) -> dict[str, Any]:
     """Reliability diagram over every labelled (molecule, task), ECE and Brier score."""
     if len(np.unique(labels)) < 2:
         return {}
@@ -61,7 +65,7 @@ def _reliability(
         2, 1, figsize=(4.8, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
     )
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
-    ax.plot(predicted, observed, marker="o", label=f"model ({n_models} member(s))")
+    ax.plot(predicted, observed, marker="o", label=label)
     ax.set_ylabel("observed fraction of positives")
     ax.set_title(f"reliability on the test split: ECE {ece:.3f}, Brier {brier:.3f}", fontsize=9)
     ax.legend(fontsize=8)
@@ -75,7 +79,7 @@ def _reliability(
 
 
 def _error_vs_spread(
-    y: np.ndarray, mean: np.ndarray, spread: np.ndarray, n_models: int, path: Path
+    y: np.ndarray, mean: np.ndarray, spread: np.ndarray, label: str, path: Path
 ) -> dict[str, Any]:
     """RMSE of the molecules in each quantile bin of the ensemble's spread, against the bin's
     mean spread; the rank correlation of |error| with spread; and the share within 2 spreads."""
@@ -98,7 +102,7 @@ def _error_vs_spread(
     top = max(max(xs), max(ys)) * 1.1
     ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1, label="RMSE = spread")
     ax.plot(xs, ys, marker="o", label=f"test molecules, {SPREAD_BINS} bins by spread")
-    ax.set_xlabel(f"ensemble standard deviation ({n_models} members)")
+    ax.set_xlabel(f"predicted standard deviation ({label})")
     ax.set_ylabel("RMSE in the bin")
     ax.set_title(f"error vs spread: Spearman {rho:.2f}, {within:.0%} within 2 SD", fontsize=9)
     ax.legend(fontsize=8)

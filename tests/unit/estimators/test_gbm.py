@@ -56,38 +56,67 @@ def test_blobs_round_trip_gives_identical_predictions() -> None:
 
 def test_virtual_ensembles_give_a_spread_that_grows_off_the_training_data() -> None:
     x, y = _data(200)
+    y[150:] += np.random.default_rng(1).normal(size=50) * np.abs(x[150:, 2]) * 2
+    plain = fit_gbm(x[:150], y[:150, None], "regression", 0, GBMConfig(iterations=100, threads=1))
     config = GBMConfig(iterations=100, threads=1, virtual_ensembles=5)
-    model = fit_gbm(x[:150], y[:150, None], "regression", 0, config, log_target=False)
-    members = model.predict_members(x[150:])
-    assert members.shape == (5, 50, 1)
-    # the members are the one model's truncations, in the user's units, around its prediction
-    assert np.corrcoef(members.mean(0)[:, 0], model.predict(x[150:])[:, 0])[0, 1] > 0.95
-    inside = members.std(0).mean()
-    assert inside > 0
-    far = model.predict_members(x[150:] * 6.0).std(0).mean()  # far outside the fitted range
-    assert far > inside
+    model = fit_gbm(x[:150], y[:150, None], "regression", 0, config)
+    # the predictions are the plain model's; the spread comes from a second model beside it
+    np.testing.assert_array_equal(model.predict(x[150:]), plain.predict(x[150:]))
+    spread = model.predict_spread(x[150:])
+    assert spread.shape == (50, 1) and (spread > 0).all()
+    far = model.predict_spread(x[150:] * 6.0)  # far outside the fitted range
+    assert far.mean() > spread.mean()
     facts, blobs = model.to_blobs()
-    assert facts["virtual_ensembles"] == 5
+    assert facts["virtual_ensembles"] == 5 and len(blobs) == 2
     again = GBMModel.from_blobs(facts, blobs)
-    np.testing.assert_allclose(again.predict_members(x[150:]), members)
+    np.testing.assert_allclose(again.predict_spread(x[150:]), spread)
+    np.testing.assert_array_equal(again.predict(x[150:]), plain.predict(x[150:]))
+    with pytest.raises(ValueError, match="without --ensemble"):
+        plain.predict_spread(x[:3])
 
 
-def test_classification_members_are_probabilities_and_a_constant_task_has_no_spread() -> None:
+def test_the_spread_learns_where_the_data_are_noisy() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(600, 3)).astype(np.float32)
+    noise = np.where(x[:, 1] > 0, 1.0, 0.05)  # one half of the space is noisy
+    y = x[:, 0] + noise * rng.normal(size=600)
+    config = GBMConfig(iterations=200, threads=1, virtual_ensembles=4)
+    spread = fit_gbm(x[:500], y[:500, None], "regression", 0, config).predict_spread(x[500:])
+    noisy = x[500:, 1] > 0
+    assert spread[noisy].mean() > 3 * spread[~noisy].mean()
+
+
+def test_a_log_target_spread_is_in_the_users_units() -> None:
+    x, y = _data(160)
+    config = GBMConfig(iterations=60, threads=1, virtual_ensembles=3)
+    model = fit_gbm(x, 10.0 ** (y[:, None] / 2), "regression", 0, config, log_target=True)
+    spread, values = model.predict_spread(x[:10])[:, 0], model.predict(x[:10])[:, 0]
+    # first order: ln 10 x value x the spread of log10(value)
+    total = model.spread_models[0].virtual_ensembles_predict(
+        x[:10], prediction_type="TotalUncertainty", virtual_ensembles_count=3
+    )
+    log_spread = np.sqrt(total[:, 1] + total[:, 2]) * model.tasks[0].std
+    assert (spread > 0).all()
+    np.testing.assert_allclose(spread, np.log(10.0) * values * log_spread, rtol=1e-9)
+
+
+def test_classification_spread_is_of_probabilities_and_a_constant_task_has_none() -> None:
     x, y = _data(160)
     labels = np.stack([(y > 0).astype(float), np.ones_like(y)], axis=1)
     config = GBMConfig(iterations=60, threads=1, virtual_ensembles=3)
-    members = fit_gbm(x, labels, "classification", 0, config).predict_members(x[:20])
-    assert members.shape == (3, 20, 2)
-    assert ((members >= 0) & (members <= 1)).all()
-    assert members[:, :, 0].std(0).max() > 0
-    np.testing.assert_array_equal(members[:, :, 1], 1.0)
+    model = fit_gbm(x, labels, "classification", 0, config)
+    spread = model.predict_spread(x[:20])
+    assert spread.shape == (20, 2) and (spread[:, 0] >= 0).all() and (spread[:, 0] <= 0.5).all()
+    assert spread[:, 0].max() > 0
+    np.testing.assert_array_equal(spread[:, 1], 0.0)
+    again = GBMModel.from_blobs(*model.to_blobs())
+    np.testing.assert_allclose(again.predict_spread(x[:20]), spread)
 
 
-def test_a_plain_model_is_its_own_single_member_and_its_config_is_unchanged() -> None:
+def test_a_plain_models_config_is_unchanged() -> None:
     x, y = _data()
     model = fit_gbm(x, y[:, None], "regression", 0, FAST)
-    np.testing.assert_array_equal(model.predict_members(x[:4])[0], model.predict(x[:4]))
-    assert "virtual_ensembles" not in model.to_blobs()[0]
+    assert "virtual_ensembles" not in model.to_blobs()[0] and len(model.to_blobs()[1]) == 1
     assert "virtual_ensembles" not in FAST.to_config()
     with pytest.raises(ValueError, match="iterations / 2"):
         GBMConfig(iterations=10, virtual_ensembles=6)
