@@ -2,9 +2,9 @@
 # Issue 25's boosted-model results (docs/results/using_models.md), from the repository root:
 #   docs/results/using_models/run_gbm.sh
 # On BBBP and ESOL (Hu scaffold split, seed 0): the plain gbm (issue 20's model) and the same
-# trees fitted with posterior sampling and read as 10 virtual ensembles (--ensemble 10), with
-# their calibration plots; the plain model explains the six test molecules the GIN ensemble
-# explained (run.sh), by its trees' SHAP values.
+# trees with a posterior-sampled spread model beside them, read as 10 virtual ensembles
+# (--ensemble 10), with their calibration plots; the plain model explains the six test
+# molecules the GIN ensemble explained (run.sh), by its trees' SHAP values.
 set -euo pipefail
 MB=${MOLBRIDGE:-.venv/bin/molbridge}
 OUT=docs/results/using_models
