@@ -1,6 +1,8 @@
 # Two commands for a fresh machine (see README): `make demo` and `make test`.
 PYTHON ?= python3.11
-DEMO_EPOCHS ?= 30
+# 20 epochs keep `make demo` under 15 min from a fresh clone with five GIN cells (the plain GIN
+# and one per shipped encoder) on 2 cores (docs/results/using_models.md)
+DEMO_EPOCHS ?= 20
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
