@@ -37,7 +37,7 @@ def plot_channel_weights(
     ax.axhline(1 / len(channels), color="grey", linestyle="--", linewidth=1)
     ax.set_xticks(np.arange(len(tasks)), tasks, rotation=30 if len(tasks) > 4 else 0, ha="right")
     ax.set_ylabel("softmax channel weight")
-    ax.set_title(title or "channel weights after fine-tuning (dashed: equal weights)")
+    ax.set_title(title or "channel weights after fine-tuning\n(dashed: equal weights)", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
