@@ -137,7 +137,8 @@ class GBMModel:
             )  # [n, 3]: mean, knowledge (variance of the means), data (mean variance)
             spread = np.sqrt(total[:, 1] + total[:, 2]) * task.std
             if task.log_target:
-                spread = np.log(10.0) * self.predict(x)[:, j] * spread
+                value = self._units(task, self.models[j].predict(x))  # type: ignore[union-attr]
+                spread = np.log(10.0) * value * spread
             out[:, j] = spread
         return out
 

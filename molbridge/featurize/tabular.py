@@ -66,9 +66,14 @@ class TabularFeaturizer:
             + list(self.descriptors)
         )
 
+    @property
+    def ecfp(self) -> ECFPFeaturizer:
+        """The featurizer of the first block (columns `0 .. ecfp_bits - 1`)."""
+        return ECFPFeaturizer(2, self.ecfp_bits, counts=True)
+
     def many_mols(self, mols: Sequence[Chem.Mol]) -> np.ndarray:
         """Molecules -> `[n, n_features]` float32 (NaN where a descriptor is missing)."""
-        ecfp = ECFPFeaturizer(2, self.ecfp_bits, counts=True).many_mols(mols)
+        ecfp = self.ecfp.many_mols(mols)
         avalon = np.zeros((len(mols), self.avalon_bits), dtype=np.uint8)
         erg = np.zeros((len(mols), ERG_SIZE), dtype=np.float32)
         for i, mol in enumerate(mols):

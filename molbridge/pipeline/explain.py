@@ -34,7 +34,6 @@ from molbridge.chem.draw import atom_weight_image
 from molbridge.data.packed import GraphBatch
 from molbridge.data.table import featurize_smiles
 from molbridge.encoders import GraphEncoder
-from molbridge.featurize.fingerprint import ECFPFeaturizer
 from molbridge.io import Bundle, load_bundle
 from molbridge.io.outputs import check_output_file, write_csv
 from molbridge.pipeline.models import build_property_models
@@ -175,7 +174,7 @@ def explain_gbm(
     shap = model.contributions(x, column)  # [n, features + 1]: the last is the expected output
     gaps = np.abs(shap.sum(1) - model.raw(x, column))
     predictions = model.predict(x)[:, column]
-    ecfp = ECFPFeaturizer(2, featurizer.ecfp_bits, counts=True)  # the tabular set's first block
+    ecfp = featurizer.ecfp  # the first block of the model's columns
     explanations = []
     for i, mol in enumerate(mols):
         values = shap[i, :-1]

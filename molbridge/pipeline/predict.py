@@ -165,11 +165,7 @@ def predict_file(
     column = _smiles_column(frame, smiles_column, bundle.extra.get("smiles_column", "smiles"))
     spread: np.ndarray | None = None
     if bundle.kind == GBM_KIND:
-        values, errors, targets, members_std = _gbm_rows(
-            bundle, str(model_path), frame[column].tolist()
-        )
-        virtual = bundle.task.get("gbm", {}).get("virtual_ensembles", 1)
-        spread = members_std if virtual > 1 else None
+        values, errors, targets, spread = _gbm_rows(bundle, str(model_path), frame[column].tolist())
     else:
         featurizer, models = build_property_models(bundle, str(model_path))
         values, errors, members_std = predict_frame(
@@ -303,10 +299,11 @@ GBM_KIND = "gbm-model"
 
 def _gbm_rows(
     bundle: Bundle, source: str, smiles: list[object], features: bool = False
-) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
+) -> tuple[np.ndarray, list[str], list[str], np.ndarray | None]:
     """A gbm bundle's predictions (or, with `features`, its input rows) for every input row:
     NaN rows and an error text for the invalid ones; its target names; and the spread of its
-    virtual ensembles (NaN for a model without them, and with `features`)."""
+    virtual ensembles (NaN rows for the invalid ones; None for a model without them, and with
+    `features`)."""
     from molbridge.pipeline.train_gbm import gbm_features, load_gbm
 
     model, featurizer, embedder = load_gbm(bundle, source)
@@ -321,9 +318,11 @@ def _gbm_rows(
     targets = list(bundle.task.get("target_names", []))
     width = x.shape[1] if features else len(model.tasks)
     out = np.full((len(smiles), width), np.nan)
-    spread = np.full((len(smiles), len(model.tasks)), np.nan)
+    spread = None
+    if not features and model.virtual_ensembles > 1:
+        spread = np.full((len(smiles), len(model.tasks)), np.nan)
     if valid:
         out[valid] = x if features else model.predict(x)
-        if not features and model.virtual_ensembles > 1:
+        if spread is not None:
             spread[valid] = model.predict_spread(x)
     return out, errors, targets, spread

@@ -200,12 +200,11 @@ def load_gbm(bundle: Bundle, source: str) -> tuple[GBMModel, TabularFeaturizer, 
         TabularFeaturizer.from_config, bundle.featurizer.get("tabular", {}), "featurizer", source
     )
     facts = bundle.task.get("gbm", {})
-    # one blob per task, as many again for the spread models when there are virtual ensembles
-    count = len(facts.get("tasks", [])) * (2 if facts.get("virtual_ensembles", 1) > 1 else 1)
+    trees = bundle.members[0]  # trees.0, trees.1, ...: how many, from_blobs checks
     blobs = [
-        bytes(bundle.members[0][f"trees.{j}"].numpy().tobytes())
-        for j in range(count)
-        if f"trees.{j}" in bundle.members[0]
+        bytes(trees[f"trees.{j}"].numpy().tobytes())
+        for j in range(len(trees))
+        if f"trees.{j}" in trees
     ]
     try:
         model = GBMModel.from_blobs(facts, blobs)
