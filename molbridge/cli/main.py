@@ -149,7 +149,7 @@ def train(
     log_target: bool | None = typer.Option(
         None,
         "--log-target/--no-log-target",
-        help="gbm: regress log10 of the values (all > 0) [default: the bundled dataset's own].",
+        help="gbm: regress log10(1 + value) (values >= 0) [default: the bundled dataset's own].",
     ),
     gbm_iterations: int = typer.Option(1000, min=1, help="gbm: boosting rounds."),
     channel_temperature: float | None = typer.Option(

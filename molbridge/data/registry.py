@@ -33,7 +33,8 @@ class DatasetSpec:
         on_invalid: how its loader treats SMILES RDKit cannot parse (see SOURCES.md).
         split: the protocol's split (`scaffold`: Hu et al.; `tdc-scaffold`: TDC's, seeded).
         log_target: values are log-normal; the fixed-feature models (`gbm`, `probe`) regress
-            their log10 and transform predictions back.
+            a log of them (gbm log10(1 + value), the probe log10(value)) and transform
+            predictions back.
     """
 
     name: str
@@ -113,8 +114,9 @@ _ADMET_METRICS = {
 # written `[NH+2]([O-])[CH-]`, valence 4 on N). They are skipped and listed in
 # `skipped_rows.csv`, so that set is scored on 1,995 of its 1,997 test molecules.
 _ADMET_INVALID = {"solubility_aqsoldb": "skip"}
-# Sets whose values span orders of magnitude (log-normal): models on fixed features regress their
-# log10, as the leaderboard's boosted-tree entry does; all their values are > 0.
+# Sets whose values span orders of magnitude (log-normal): models on fixed features regress a log
+# of them, as the leaderboard's boosted-tree entry does (gbm: log10(1 + value), the entry's own;
+# the probe: log10(value)); all their values are > 0.
 _ADMET_LOG = {
     "vdss_lombardo",
     "half_life_obach",

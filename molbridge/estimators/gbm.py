@@ -1,9 +1,11 @@
 """Gradient-boosted trees (CatBoost) on a feature matrix, one model per task.
 
-Regression targets are standardised on the fit rows (after log10 where `log_target` says the
-values are log-normal, as clearances and half-lives are) and predictions are transformed back to
-the user's units; classification models give the probability of class 1. A task with a single
-class (or no label) among the fit rows predicts its rate (0.5 when unlabelled).
+The recipe is the TDC leaderboard's boosted-tree entry's, as its published code sets it
+(read, not copied): CatBoost's defaults but `random_strength = 2`, and for regression the MAE
+loss on targets standardised on the fit rows (after log10(1 + value) where `log_target` says the
+values are log-normal, as clearances and half-lives are); predictions are transformed back to
+the user's units. Classification models (log loss) give the probability of class 1. A task
+with a single class (or no label) among the fit rows predicts its rate (0.5 when unlabelled).
 
 A fitted model serialises to CatBoost's own binary format (`to_blobs`), so the molbridge bundle
 that carries it stays pickle-free; `from_blobs` rebuilds it.
@@ -42,6 +44,9 @@ class GBMConfig:
         virtual_ensembles: K > 1 fits a second, posterior-sampled model per task and reads K
             virtual ensembles of it for the spread (at most `iterations / 2`: each is a
             truncation of the model's second half).
+        random_strength: the randomness of the split scores (CatBoost's default is 1; the
+            recipe's 2).
+        regression_loss: `MAE` (the recipe's) or `RMSE` (CatBoost's default).
     """
 
     iterations: int = 1000
@@ -49,12 +54,18 @@ class GBMConfig:
     depth: int = 6
     threads: int | None = None
     virtual_ensembles: int = 1
+    random_strength: float = 2.0
+    regression_loss: str = "MAE"
 
     def __post_init__(self) -> None:
         if self.iterations < 1 or self.depth < 1:
             raise ValueError(f"iterations and depth must be >= 1, got {self}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.regression_loss not in ("MAE", "RMSE"):
+            raise ValueError(f"regression_loss must be MAE or RMSE, got {self.regression_loss!r}")
+        if not self.random_strength >= 0:
+            raise ValueError(f"random_strength must be >= 0, got {self.random_strength}")
         if not 1 <= self.virtual_ensembles <= max(1, self.iterations // 2):
             raise ValueError(
                 f"virtual_ensembles must be between 1 and iterations / 2 ({self.iterations // 2}),"
@@ -72,9 +83,12 @@ class GBMTask:
     """What one task's model needs besides its trees: how to turn its output into units."""
 
     kind: str  # "trees" or "constant"
-    mean: float = 0.0  # regression: the standardised target's mean and std (after log10)
+    mean: float = 0.0  # regression: the standardised target's mean and std (after the log)
     std: float = 1.0
     log_target: bool = False
+    # a log target is log10(value + log_shift): 1 since the recipe's log10(1 + value); bundles
+    # written before it was recorded regressed log10(value), which its default keeps reading
+    log_shift: float = 0.0
     constant: float = 0.0
 
 
@@ -111,8 +125,8 @@ class GBMModel:
 
     def predict_spread(self, x: np.ndarray) -> np.ndarray:
         """`[n, n_tasks]` each prediction's standard deviation in `predict`'s units (see the
-        module docstring; a constant task's is 0). A log10 target's is carried into the user's
-        units to first order (ln 10 x value x log10 spread).
+        module docstring; a constant task's is 0). A log target's is carried into the user's
+        units to first order (ln 10 x (value + shift) x the spread of the log).
 
         Raises:
             ValueError: the model was fitted without virtual ensembles.
@@ -138,7 +152,7 @@ class GBMModel:
             spread = np.sqrt(total[:, 1] + total[:, 2]) * task.std
             if task.log_target:
                 value = self._units(task, self.models[j].predict(x))  # type: ignore[union-attr]
-                spread = np.log(10.0) * value * spread
+                spread = np.log(10.0) * (value + task.log_shift) * spread
             out[:, j] = spread
         return out
 
@@ -164,7 +178,7 @@ class GBMModel:
     def _units(task: GBMTask, raw: np.ndarray) -> np.ndarray:
         """A regression model's standardised output in the user's units."""
         values = raw * task.std + task.mean
-        return 10.0**values if task.log_target else values
+        return 10.0**values - task.log_shift if task.log_target else values
 
     def to_blobs(self) -> tuple[dict[str, Any], list[bytes]]:
         """(the per-task facts as JSON-able config, one CatBoost binary blob per task or b'',
@@ -216,7 +230,7 @@ def fit_gbm(
     """Fit one model per column of `y` (`[n, n_tasks]`, NaN = missing) on its labelled rows.
 
     Raises:
-        ValueError: `log_target` with a target value <= 0 (its log10 is undefined).
+        ValueError: `log_target` with a negative target value.
     """
     config = config or GBMConfig()
     params: dict[str, Any] = {
@@ -225,6 +239,7 @@ def fit_gbm(
         "random_seed": seed,
         "verbose": 0,
         "allow_writing_files": False,
+        "random_strength": config.random_strength,
     }
     if config.learning_rate is not None:
         params["learning_rate"] = config.learning_rate
@@ -252,12 +267,12 @@ def fit_gbm(
                 spread_models.append(spread.fit(x[labelled], fitted))
         else:
             if log_target:
-                if (target <= 0).any():
+                if (target < 0).any():
                     raise ValueError(
-                        f"a log10 target needs values > 0; task {j} has {int((target <= 0).sum())}"
-                        " values <= 0"
+                        f"a log target (log10(1 + value)) needs values >= 0; task {j} has "
+                        f"{int((target < 0).sum())} below 0"
                     )
-                target = np.log10(target)
+                target = np.log10(target + 1.0)
             if len(target) == 0:
                 tasks.append(GBMTask("constant", constant=float("nan")))
                 models.append(None)
@@ -265,8 +280,10 @@ def fit_gbm(
                 continue
             mean, std = float(target.mean()), float(target.std()) or 1.0
             standardised = (target - mean) / std
-            model = CatBoostRegressor(**params).fit(x[labelled], standardised)
-            tasks.append(GBMTask("trees", mean=mean, std=std, log_target=log_target))
+            model = CatBoostRegressor(**params, loss_function=config.regression_loss)
+            model.fit(x[labelled], standardised)
+            shift = 1.0 if log_target else 0.0
+            tasks.append(GBMTask("trees", mean, std, log_target, log_shift=shift))
             if uncertain:  # a variance per molecule besides the mean: the data noise
                 spread = CatBoostRegressor(
                     **params, loss_function="RMSEWithUncertainty", posterior_sampling=True

@@ -30,8 +30,37 @@ def test_log_target_predicts_in_the_users_units() -> None:
     pred = model.predict(x[100:])[:, 0]
     assert (pred > 0).all()
     assert np.corrcoef(np.log10(pred), y[100:] / 2)[0, 1] > 0.8
-    with pytest.raises(ValueError, match="> 0"):
+    # the recipe's log10(1 + value): a zero is a value, a negative one is refused
+    task = fit_gbm(x, np.r_[0.0, values[1:]][:, None], "regression", 0, FAST, True).tasks[0]
+    assert task.log_shift == 1.0
+    np.testing.assert_allclose(task.mean, np.log10(1.0 + np.r_[0.0, values[1:]]).mean())
+    with pytest.raises(ValueError, match=">= 0"):
         fit_gbm(x, -values[:, None], "regression", 0, FAST, log_target=True)
+
+
+def test_a_bundle_from_before_the_shift_was_recorded_reads_log10_of_the_value() -> None:
+    x, y = _data()
+    model = fit_gbm(x, (10.0 ** (y / 2))[:, None], "regression", 0, FAST, log_target=True)
+    facts, blobs = model.to_blobs()
+    assert facts["tasks"][0]["log_shift"] == 1.0
+    del facts["tasks"][0]["log_shift"]  # as written before: the trees regressed log10(value)
+    older = GBMModel.from_blobs(facts, blobs)
+    np.testing.assert_allclose(older.predict(x[:5]), model.predict(x[:5]) + 1.0, rtol=1e-12)
+
+
+def test_the_recipe_is_the_published_entrys() -> None:
+    x, y = _data()
+    regressor = fit_gbm(x, y[:, None], "regression", 0, FAST).models[0]
+    classifier = fit_gbm(x, (y > 0)[:, None].astype(float), "classification", 0, FAST).models[0]
+    assert regressor is not None and classifier is not None
+    assert regressor.get_params()["loss_function"] == "MAE"
+    assert regressor.get_params()["random_strength"] == 2.0
+    assert classifier.get_params()["random_strength"] == 2.0
+    squared = GBMConfig(100, threads=1, regression_loss="RMSE")
+    rmse = fit_gbm(x, y[:, None], "regression", 0, squared)
+    assert rmse.models[0] is not None and rmse.models[0].get_params()["loss_function"] == "RMSE"
+    with pytest.raises(ValueError, match="MAE or RMSE"):
+        GBMConfig(regression_loss="Huber")
 
 
 def test_a_task_with_one_class_predicts_its_rate_and_labels_may_be_missing() -> None:
@@ -91,13 +120,13 @@ def test_a_log_target_spread_is_in_the_users_units() -> None:
     config = GBMConfig(iterations=60, threads=1, virtual_ensembles=3)
     model = fit_gbm(x, 10.0 ** (y[:, None] / 2), "regression", 0, config, log_target=True)
     spread, values = model.predict_spread(x[:10])[:, 0], model.predict(x[:10])[:, 0]
-    # first order: ln 10 x value x the spread of log10(value)
+    # first order: ln 10 x (value + 1) x the spread of log10(1 + value)
     total = model.spread_models[0].virtual_ensembles_predict(
         x[:10], prediction_type="TotalUncertainty", virtual_ensembles_count=3
     )
     log_spread = np.sqrt(total[:, 1] + total[:, 2]) * model.tasks[0].std
     assert (spread > 0).all()
-    np.testing.assert_allclose(spread, np.log(10.0) * values * log_spread, rtol=1e-9)
+    np.testing.assert_allclose(spread, np.log(10.0) * (values + 1.0) * log_spread, rtol=1e-9)
 
 
 def test_classification_spread_is_of_probabilities_and_a_constant_task_has_none() -> None:
