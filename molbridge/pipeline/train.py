@@ -87,8 +87,9 @@ class TrainConfig:
     progress: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
     model: str = "gin"  # or "gbm": boosted trees on fixed features (pipeline/train_gbm.py)
-    log_target: bool | None = None  # gbm: regress log10 (None: the bundled dataset's own)
+    log_target: bool | None = None  # gbm: regress log10(1 + value) (None: the dataset's own)
     gbm_iterations: int = 1000  # gbm: boosting rounds
+    gbm_loss: str = "MAE"  # gbm, regression: MAE (the recipe's) or RMSE
     # a multi-channel encoder's softmax channel weights (None: the encoder's own, 1 by default)
     channel_temperature: float | None = None
 
@@ -101,6 +102,8 @@ class TrainConfig:
         )
         if self.model not in MODELS:
             raise ValueError(f"unknown --model {self.model!r}; valid: {', '.join(MODELS)}")
+        if self.gbm_loss not in ("MAE", "RMSE"):
+            raise ValueError(f"--gbm-loss must be MAE or RMSE, got {self.gbm_loss!r}")
         if self.model == "gbm" and self.ensemble > max(1, self.gbm_iterations // 2):
             raise ValueError(
                 f"--ensemble {self.ensemble} with --model gbm asks for {self.ensemble} virtual "

@@ -85,6 +85,7 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         iterations=config.gbm_iterations,
         threads=torch.get_num_threads(),
         virtual_ensembles=config.ensemble,
+        regression_loss=config.gbm_loss,
     )
     model = fit_gbm(
         matrices[0], splits.train.y, task.task_type, config.seed, gbm_config, log_target

@@ -94,3 +94,19 @@ def test_embed_gives_the_models_input_rows(gbm_run: Path, tmp_path: Path) -> Non
     expected = 1024 + 1024 + 315
     assert rows.shape[1] > expected
     assert np.isnan(rows[1]).all() and not np.isnan(rows[0, :expected]).any()
+
+
+def test_the_loss_is_the_recipes_unless_asked_and_the_bundle_says_which(
+    gbm_run: Path, tmp_path: Path
+) -> None:
+    assert load_bundle(gbm_run / "model.ckpt").extra["gbm"]["regression_loss"] == "MAE"
+    out = tmp_path / "rmse"
+    result = _invoke(
+        "train", "--model", "gbm", "--data", DATA / "esol_tiny.csv", "--out", out,
+        "--gbm-loss", "RMSE", *FAST,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert load_bundle(out / "model.ckpt").extra["gbm"]["regression_loss"] == "RMSE"
+    bad = _invoke("train", "--model", "gbm", "--data", DATA / "esol_tiny.csv", "--out",
+                  tmp_path / "bad", "--gbm-loss", "Huber", *FAST)  # fmt: skip
+    assert bad.exit_code != 0 and "Huber" in bad.output  # type: ignore[attr-defined]
