@@ -3,7 +3,7 @@
 The run reads, splits and checks the data exactly as the GIN's does (`prepare_data`), fits one
 CatBoost model per target on the train part (`estimators/gbm.py`) over the tabular features,
 with a frozen encoder's embedding appended when `--init` is given, and reports valid and test.
-Nothing is chosen on validation (the trees use CatBoost's defaults), so the valid metrics are an
+Nothing is chosen on validation (the trees use a fixed recipe), so the valid metrics are an
 honest second estimate. `--ensemble K` also fits a posterior-sampled model per target, read as
 K virtual ensembles (`estimators/gbm.py`): predict adds its spread, and the test split's
 calibration is checked against it as for a GIN ensemble; the predictions do not change.
