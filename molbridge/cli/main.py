@@ -60,7 +60,7 @@ class ModelFamily(StrEnum):
     gbm = "gbm"
 
 
-class GBMLoss(StrEnum):
+class GBMLoss(StrEnum):  # estimators.gbm.REGRESSION_LOSSES (tested to match)
     MAE = "MAE"
     RMSE = "RMSE"
 

@@ -31,6 +31,10 @@ from typing import Any
 import numpy as np
 from catboost import CatBoost, CatBoostClassifier, CatBoostRegressor, Pool
 
+# the regression losses a user may choose: the recipe's MAE and CatBoost's default RMSE (the one
+# list: TrainConfig checks against it, the CLI's choice is tested to match it)
+REGRESSION_LOSSES = ("MAE", "RMSE")
+
 
 @dataclass(frozen=True)
 class GBMConfig:
@@ -62,8 +66,11 @@ class GBMConfig:
             raise ValueError(f"iterations and depth must be >= 1, got {self}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        if self.regression_loss not in ("MAE", "RMSE"):
-            raise ValueError(f"regression_loss must be MAE or RMSE, got {self.regression_loss!r}")
+        if self.regression_loss not in REGRESSION_LOSSES:
+            raise ValueError(
+                f"regression_loss must be one of {', '.join(REGRESSION_LOSSES)}, "
+                f"got {self.regression_loss!r}"
+            )
         if not self.random_strength >= 0:
             raise ValueError(f"random_strength must be >= 0, got {self.random_strength}")
         if not 1 <= self.virtual_ensembles <= max(1, self.iterations // 2):

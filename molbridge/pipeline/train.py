@@ -102,8 +102,15 @@ class TrainConfig:
         )
         if self.model not in MODELS:
             raise ValueError(f"unknown --model {self.model!r}; valid: {', '.join(MODELS)}")
-        if self.gbm_loss not in ("MAE", "RMSE"):
-            raise ValueError(f"--gbm-loss must be MAE or RMSE, got {self.gbm_loss!r}")
+        if self.model == "gbm":
+            # imported here: CatBoost loads only for a gbm run, as train_gbm does
+            from molbridge.estimators.gbm import REGRESSION_LOSSES
+
+            if self.gbm_loss not in REGRESSION_LOSSES:
+                raise ValueError(
+                    f"--gbm-loss must be one of {', '.join(REGRESSION_LOSSES)}, "
+                    f"got {self.gbm_loss!r}"
+                )
         if self.model == "gbm" and self.ensemble > max(1, self.gbm_iterations // 2):
             raise ValueError(
                 f"--ensemble {self.ensemble} with --model gbm asks for {self.ensemble} virtual "

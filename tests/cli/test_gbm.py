@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from molbridge.cli.main import app
+from molbridge.cli.main import GBMLoss, app
+from molbridge.estimators.gbm import REGRESSION_LOSSES
 from molbridge.io import load_bundle
 
 runner = CliRunner()
@@ -110,3 +111,8 @@ def test_the_loss_is_the_recipes_unless_asked_and_the_bundle_says_which(
     bad = _invoke("train", "--model", "gbm", "--data", DATA / "esol_tiny.csv", "--out",
                   tmp_path / "bad", "--gbm-loss", "Huber", *FAST)  # fmt: skip
     assert bad.exit_code != 0 and "Huber" in bad.output  # type: ignore[attr-defined]
+
+
+def test_the_clis_loss_choice_is_the_estimators_list() -> None:
+    # the CLI keeps its own enum (typer needs it without loading CatBoost); it must not drift
+    assert tuple(loss.value for loss in GBMLoss) == REGRESSION_LOSSES

@@ -59,7 +59,7 @@ def test_the_recipe_is_the_published_entrys() -> None:
     squared = GBMConfig(100, threads=1, regression_loss="RMSE")
     rmse = fit_gbm(x, y[:, None], "regression", 0, squared)
     assert rmse.models[0] is not None and rmse.models[0].get_params()["loss_function"] == "RMSE"
-    with pytest.raises(ValueError, match="MAE or RMSE"):
+    with pytest.raises(ValueError, match="one of MAE, RMSE"):
         GBMConfig(regression_loss="Huber")
 
 
