@@ -310,27 +310,61 @@ def _change_against(summary: dict[str, Any], base_model: str) -> list[str]:
     ]
     better = {m: 0 for m in others}
     compared = {m: 0 for m in others}
+    partial = False
     for row in summary["datasets"]:
         metric = row["metric"]
         scale = metric_scale(suite, metric)
-        base = row["results"][base_model].get(metric)
+        base = row["results"][base_model]
         cells = []
         for m in others:
-            entry = row["results"][m].get(metric)
-            if not (base and entry):
+            compare = _on_common_seeds(row["results"][m], base, metric)
+            if compare is None:
                 cells.append("—")
                 continue
-            delta = entry["mean"] - base["mean"]
+            delta, common, total = compare
+            cell = f"{delta * scale:+.{_digits(scale)}f}"
+            if common < total:
+                partial = True
+                cells.append(f"{cell} ({common} of {total} seeds)")
+                continue
             compared[m] += 1
             better[m] += int(delta > 0 if get_metric(metric)[1] else delta < 0)
-            cells.append(f"{delta * scale:+.{_digits(scale)}f}")
+            cells.append(cell)
         lines.append(f"| {row['name']} | {metric} | " + " | ".join(cells) + " |")
     lines.append(
         f"| *better than {base_model} on* | | "
         + " | ".join(f"{better[m]} of {compared[m]}" for m in others)
         + " |"
     )
+    if partial:
+        lines += [
+            "",
+            f"A value marked (k of n seeds) compares the k seeds both have; it is left out of "
+            f"the count until the model has all of {base_model}'s seeds.",
+        ]
     return lines
+
+
+def _on_common_seeds(
+    result: dict[str, Any], base: dict[str, Any], metric: str
+) -> tuple[float, int, int] | None:
+    """`result` minus `base` in `metric` over the seeds both have (a run still in progress is
+    compared on the same splits), with how many seeds that is and how many `base` has. Where a
+    seed's value was not finite the values no longer line up with the seeds: the means, as
+    they are."""
+    mine, theirs = result.get(metric), base.get(metric)
+    if not (mine and theirs):
+        return None
+    seeds, base_seeds = result.get("seeds", []), base.get("seeds", [])
+    n_base = len(theirs["values"])
+    if len(seeds) != len(mine["values"]) or len(base_seeds) != n_base:
+        return float(mine["mean"] - theirs["mean"]), n_base, n_base
+    by_seed = dict(zip(base_seeds, theirs["values"], strict=True))
+    pairs = [(v, by_seed[s]) for s, v in zip(seeds, mine["values"], strict=True) if s in by_seed]
+    if not pairs:
+        return None
+    delta = float(np.mean([p[0] for p in pairs]) - np.mean([p[1] for p in pairs]))
+    return delta, len(pairs), n_base
 
 
 def plot_results(summary: dict[str, Any], path: Path) -> None:

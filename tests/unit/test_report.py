@@ -141,6 +141,26 @@ def test_gbm_is_checked_against_the_published_boosted_trees(tmp_path: Path) -> N
     assert "| *better than gbm on* | | 1 of 2 |" in text
 
 
+def test_a_run_in_progress_is_compared_on_the_seeds_it_has(tmp_path: Path) -> None:
+    from molbridge.benchmarks.suites import admet
+    from molbridge.report.benchmark import summarize_cells, write_markdown
+
+    suite = admet()
+    aucs = {1: 0.80, 2: 0.90, 3: 0.70}  # gbm's mean over the three: 0.80
+    records = [
+        {"dataset": "herg", "model": "gbm", "seed": s, "test": {"roc_auc": a}}
+        for s, a in aucs.items()
+    ]
+    # only seed 2 finished: 0.01 below gbm's seed 2, though above gbm's mean of all three
+    records.append({"dataset": "herg", "model": "gbm+am", "seed": 2, "test": {"roc_auc": 0.89}})
+    summary = summarize_cells(suite, suite.select(["herg"]), ["gbm", "gbm+am"], records)
+    write_markdown(summary, tmp_path / "r.md")
+    text = (tmp_path / "r.md").read_text()
+    assert "| herg | roc_auc | -0.010 (1 of 3 seeds) |" in text
+    assert "| *better than gbm on* | | 0 of 0 |" in text
+    assert "left out of the count" in text
+
+
 def test_probe_panel_puts_one_row_per_encoder(tmp_path: Path) -> None:
     from molbridge.benchmarks.probe import summarize_panel, write_panel_markdown
 
