@@ -37,11 +37,13 @@ p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN in the same ru
     --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
     --resume --no-progress -v --out runs/p2_ig
 }
-p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone: boosted/admet/)
+p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone, the same
+  # recipe: boosted/cells/admet_gbm, boosted.md section 1)
   $MB benchmark admet --models gbm+ --seeds 5 --init image-graph=$IG --jobs 2 \
     --resume --no-progress -v --out runs/p3_ig
 }
-p4() {  # activity cliffs, boosted half (the probe half is in P1)
+p4() {  # activity cliffs, boosted half (the probe half is in P1; gbm alone:
+  # boosted/campaign.sh ace_gbm)
   $MB benchmark moleculeace --models gbm+ --init image-graph=$IG \
     --resume --no-progress -v --out runs/p4_ig
 }

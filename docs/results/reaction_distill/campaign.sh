@@ -46,14 +46,14 @@ tox21() {  # acceptance 2: the full protocol, 100 epochs, 3 seeds, beside the pl
   $MB benchmark moleculenet --datasets tox21 --models gin gin+reaction-distill \
     --init reaction-distill=$RD --epochs 100 --jobs 2 --resume --no-progress -v --out runs/tox21
 }
-p4() {  # activity cliffs, boosted half (the probe half is in P1)
+p4() {  # activity cliffs, boosted half (the probe half is in P1; gbm alone:
+  # boosted/campaign.sh ace_gbm)
   $MB benchmark moleculeace --models gbm+ --init reaction-distill=$RD \
     --resume --no-progress -v --out runs/p4_rd
 }
-p3() {  # boosted trees + each encoder's embedding, TDC 22 x 5 (gbm alone: boosted/admet/);
-  # also issue 20's acceptance 2 (attr-masking, context-pred)
-  $MB benchmark admet --models gbm+ --seeds 5 --init reaction-distill=$RD \
-    --init attr-masking=$AM --init context-pred=$CP --jobs 2 \
+p3() {  # boosted trees + the student's embedding, TDC 22 x 5 (gbm alone, the same recipe:
+  # boosted/cells/admet_gbm; the controls' gbm+: boosted/cells/admet_plus, boosted.md section 2)
+  $MB benchmark admet --models gbm+ --seeds 5 --init reaction-distill=$RD --jobs 2 \
     --resume --no-progress -v --out runs/p3
 }
 ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules, P1 each; each
