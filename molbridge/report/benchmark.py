@@ -34,8 +34,13 @@ def records_of(source: Path) -> list[dict[str, Any]]:
     for row in summary["datasets"]:
         for model, entry in row["results"].items():
             seeds = entry.get("seeds", [])
-            for k, seed in enumerate(seeds):
-                test = {m: entry[m]["values"][k] for m in row["metrics"] if m in entry}
+            by_metric = {
+                m: dict(zip(metric_seeds, entry[m]["values"], strict=True))
+                for m in row["metrics"]
+                if (metric_seeds := _metric_seeds(entry, m)) is not None
+            }
+            for seed in seeds:
+                test = {m: values.get(seed, float("nan")) for m, values in by_metric.items()}
                 seconds = entry.get("seconds", 0.0) / len(seeds)  # only the total was kept
                 records.append(
                     {"dataset": row["name"], "model": model, "seed": seed, "test": test}
@@ -64,10 +69,16 @@ def summarize_cells(
                 "seconds": sum(r.get("seconds", 0.0) for r in done),
             }
             for metric in metrics:
-                values = [r["test"][metric] for r in done if np.isfinite(r["test"][metric])]
-                if values:
+                finite = [r for r in done if np.isfinite(r["test"].get(metric, np.nan))]
+                if finite:
+                    values = [r["test"][metric] for r in finite]
                     mean, std = mean_std(values)
-                    entry[metric] = {"mean": mean, "std": std, "values": values}
+                    entry[metric] = {
+                        "mean": mean,
+                        "std": std,
+                        "values": values,
+                        "seeds": [r["seed"] for r in finite],  # a seed's NaN leaves a gap
+                    }
             if skipped:
                 entry["skipped"] = skipped[0]
             results[model] = entry
@@ -345,19 +356,28 @@ def _change_against(summary: dict[str, Any], base_model: str) -> list[str]:
     return lines
 
 
+def _metric_seeds(entry: dict[str, Any], metric: str) -> list[int] | None:
+    """The seeds of `entry[metric]`'s values: kept beside them since a non-finite value is left
+    out; a results.json written before that has them only where no value was left out."""
+    values = entry[metric]["values"] if metric in entry else None
+    if values is None:
+        return None
+    seeds = entry[metric].get("seeds", entry.get("seeds", []))
+    return list(seeds) if len(seeds) == len(values) else None
+
+
 def _on_common_seeds(
     result: dict[str, Any], base: dict[str, Any], metric: str
 ) -> tuple[float, int, int] | None:
     """`result` minus `base` in `metric` over the seeds both have (a run still in progress is
-    compared on the same splits), with how many seeds that is and how many `base` has. Where a
-    seed's value was not finite the values no longer line up with the seeds: the means, as
-    they are."""
+    compared on the same splits), with how many seeds that is and how many `base` has. An old
+    summary whose values cannot be matched to seeds: the means, as they are."""
     mine, theirs = result.get(metric), base.get(metric)
     if not (mine and theirs):
         return None
-    seeds, base_seeds = result.get("seeds", []), base.get("seeds", [])
+    seeds, base_seeds = _metric_seeds(result, metric), _metric_seeds(base, metric)
     n_base = len(theirs["values"])
-    if len(seeds) != len(mine["values"]) or len(base_seeds) != n_base:
+    if seeds is None or base_seeds is None:
         return float(mine["mean"] - theirs["mean"]), n_base, n_base
     by_seed = dict(zip(base_seeds, theirs["values"], strict=True))
     pairs = [(v, by_seed[s]) for s, v in zip(seeds, mine["values"], strict=True) if s in by_seed]

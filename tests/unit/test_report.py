@@ -177,3 +177,27 @@ def test_probe_panel_puts_one_row_per_encoder(tmp_path: Path) -> None:
     text = (tmp_path / "p.md").read_text()
     assert "| random | — | — | — | 1.000 | — | 1.0 |" in text
     assert "| am | — | — | — | 0.900 | — | 2.0 |" in text
+
+
+def test_a_seed_without_a_value_does_not_shift_the_others(tmp_path: Path) -> None:
+    from molbridge.benchmarks.suites import admet
+    from molbridge.report.benchmark import records_of, summarize_cells, write_markdown
+
+    suite = admet()
+    records = [  # gbm's seed 1 has no finite ROC-AUC (one class in its test fold, say)
+        {"dataset": "herg", "model": "gbm", "seed": s, "test": {"roc_auc": a}}
+        for s, a in {1: float("nan"), 2: 0.90, 3: 0.70}.items()
+    ]
+    records += [
+        {"dataset": "herg", "model": "gbm+am", "seed": s, "test": {"roc_auc": a}}
+        for s, a in {1: 0.95, 2: 0.89}.items()
+    ]
+    summary = summarize_cells(suite, suite.select(["herg"]), ["gbm", "gbm+am"], records)
+    # seed 2 is the only seed with both: 0.89 - 0.90, not the means' 0.92 - 0.80
+    write_markdown(summary, tmp_path / "r.md")
+    assert "| herg | roc_auc | -0.010 (1 of 2 seeds) |" in (tmp_path / "r.md").read_text()
+    # a results.json read back gives each value its own seed, the gap kept
+    (tmp_path / "results.json").write_text(json.dumps(summary))
+    rebuilt = {(r["model"], r["seed"]): r["test"]["roc_auc"] for r in records_of(tmp_path)}
+    assert np.isnan(rebuilt[("gbm", 1)]) and rebuilt[("gbm", 2)] == 0.90
+    assert rebuilt[("gbm", 3)] == 0.70 and rebuilt[("gbm+am", 1)] == 0.95
