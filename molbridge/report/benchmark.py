@@ -137,6 +137,14 @@ def _mean_ranks(rows: list[dict[str, Any]], models: Sequence[str]) -> dict[str, 
     return {m: float(np.mean(v)) for m, v in ranks.items() if v}
 
 
+def _n_ranked(summary: dict[str, Any]) -> int:
+    """How many datasets the mean ranks are over: those where every model has the headline."""
+    models = summary["models"]
+    return sum(
+        all(row["metric"] in row["results"][m] for m in models) for row in summary["datasets"]
+    )
+
+
 def metric_scale(suite: str, metric: str) -> float:
     """100 for the metrics the papers print as percentages, else 1."""
     return 100.0 if (suite, metric) in _PERCENT else 1.0
@@ -219,7 +227,9 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
     lines += _change_against_gin(summary)
     lines += _reproduction(summary)
     if summary["mean_rank"]:
-        lines += ["", "## Mean rank by the headline metric (1 = best)", ""]
+        n_ranked, n_rows = _n_ranked(summary), len(summary["datasets"])
+        over = f", over the {n_ranked} of {n_rows} datasets every model has" * (n_ranked < n_rows)
+        lines += ["", f"## Mean rank by the headline metric (1 = best){over}", ""]
         lines += ["| " + " | ".join(models) + " |", "|" + "---|" * len(models)]
         lines.append(
             "| "
@@ -295,7 +305,7 @@ def _reproduction(summary: dict[str, Any]) -> list[str]:
 
 
 def _change_against_gin(summary: dict[str, Any]) -> list[str]:
-    """Tables of each pre-trained variant minus its plain model of the same run: `gin+X` and
+    """Tables of each pre-trained variant minus its plain model, same splits and seeds: `gin+X` and
     `gin-init` against `gin`, `gbm+X` against `gbm`."""
     lines: list[str] = []
     for base in _BASES:
@@ -304,14 +314,14 @@ def _change_against_gin(summary: dict[str, Any]) -> list[str]:
 
 
 def _change_against(summary: dict[str, Any], base_model: str) -> list[str]:
-    """Lines of a table: each `<base>+X` (or `<base>-init`) minus `<base>` of the same run."""
+    """Lines of a table: each `<base>+X` (or `<base>-init`) minus `<base>`, seed by seed."""
     suite, models = summary["suite"], summary["models"]
     others = [m for m in models if m.startswith(base_model) and m != base_model]
     if base_model not in models or not others:
         return []
     lines = [
         "",
-        f"## Change against {_BASES[base_model]} (same run, same splits and seeds)",
+        f"## Change against {_BASES[base_model]} (same splits and seeds)",
         "",
         f"Difference of the means in each dataset's headline metric (model − {base_model}; the "
         "sign as the metric's, so + is better for ROC-AUC and worse for RMSE).",

@@ -201,3 +201,20 @@ def test_a_seed_without_a_value_does_not_shift_the_others(tmp_path: Path) -> Non
     rebuilt = {(r["model"], r["seed"]): r["test"]["roc_auc"] for r in records_of(tmp_path)}
     assert np.isnan(rebuilt[("gbm", 1)]) and rebuilt[("gbm", 2)] == 0.90
     assert rebuilt[("gbm", 3)] == 0.70 and rebuilt[("gbm+am", 1)] == 0.95
+
+
+def test_the_mean_rank_says_over_how_many_sets_when_a_model_lacks_some(tmp_path: Path) -> None:
+    from molbridge.benchmarks.suites import admet
+    from molbridge.report.benchmark import summarize_cells, write_markdown
+
+    suite = admet()
+    records = [
+        {"dataset": d, "model": "gbm", "seed": 1, "test": {"roc_auc": 0.8}}
+        for d in ("herg", "ames")
+    ]
+    records.append({"dataset": "herg", "model": "gbm+am", "seed": 1, "test": {"roc_auc": 0.9}})
+    summary = summarize_cells(suite, suite.select(["herg", "ames"]), ["gbm", "gbm+am"], records)
+    write_markdown(summary, tmp_path / "r.md")
+    text = (tmp_path / "r.md").read_text()
+    assert "(1 = best), over the 1 of 2 datasets every model has" in text
+    assert summary["mean_rank"] == {"gbm": 2.0, "gbm+am": 1.0}
