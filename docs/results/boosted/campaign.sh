@@ -10,7 +10,7 @@
 set -uo pipefail
 source benchmarks/campaign_lib.sh
 STORE=docs/results/boosted/cells
-RUNS=(admet_gbm admet_plus ace_gbm)
+RUNS=(admet_gbm admet_plus ace_gbm p1_peer admet_peer)
 AM=models/attr-masking-moses-1epoch/encoder.ckpt
 CP=models/context-pred-moses-1epoch/encoder.ckpt
 
@@ -37,5 +37,17 @@ ace_gbm() {  # acceptance 3: MoleculeACE 30 sets, gbm and gbm+attr-masking, besi
     runs/ace_gbm docs/results/bench/moleculeace_full/results.json
 }
 
-DEFAULT_STEPS=(admet_gbm admet_plus report ace_gbm)
+probe_peer() {  # acceptance 4's peer row: MiniMol (`pip install -e '.[peer]'`) through the probe
+  # on all 63 sets, ranked with the three controls of probe/ (not re-run). Its own featurization
+  # costs ~11 ms a molecule: about an hour, once (the embedding cache keeps each finished set)
+  $PY benchmarks/probe_time.py --out runs/p1_peer --init minimol --keep random=docs/results/probe \
+    --keep attr-masking=docs/results/probe --keep context-pred=docs/results/probe --resume
+}
+admet_peer() {  # acceptance 4's peer in P3: gbm+minimol, TDC 22 x 5 (about 2 h; reads the
+  # embeddings probe_peer cached)
+  $MB benchmark admet --models gbm+ --seeds 5 --init minimol --jobs 2 --resume --no-progress -v \
+    --out runs/admet_peer
+}
+
+DEFAULT_STEPS=(admet_gbm admet_plus report ace_gbm probe_peer admet_peer)
 run_steps "$@"
