@@ -1,8 +1,9 @@
 """Benchmark cells of the fixed-feature models: `gbm`, `gbm+LABEL` and `probe+LABEL`.
 
 - `gbm`: CatBoost on the tabular features (`featurize/tabular.py`), fitted on train + valid where
-  the protocol's training data is the whole train file (TDC, MoleculeACE: the leaderboard
-  recipe chooses nothing on validation), on train alone otherwise (MoleculeNet).
+  the protocol's training data is the whole train file (TDC, MoleculeACE), on train alone
+  otherwise (MoleculeNet). The regression loss is the suite's (`Suite.gbm_loss`): TDC keeps the
+  leaderboard entry's MAE, the others choose MAE or RMSE on valid (fitted on train), then refit.
 - `gbm+LABEL`: the same features with the frozen encoder LABEL's pooled embedding appended.
 - `probe+LABEL`: the encoder's embedding alone into ridge / logistic regression, strength chosen
   on valid (`estimators/probe.py`).
@@ -12,7 +13,7 @@ Features and embeddings are computed once per molecule and cached
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ import numpy as np
 import torch
 
 from molbridge.benchmarks.suites import BenchmarkDataset
-from molbridge.estimators import GBMConfig, fit_gbm, fit_probe
+from molbridge.estimators import GBMConfig, choose_regression_loss, fit_gbm, fit_probe
+from molbridge.estimators.gbm import AUTO_LOSS
 from molbridge.pipeline.data_prep import Part, PreparedData
 from molbridge.pipeline.frozen_features import FeatureRecipe, part_matrices
 
@@ -56,6 +58,7 @@ def fit_cell(
     precision: str = "auto",
     cache_dir: Path | None = None,
     gbm_iterations: int = 1000,
+    gbm_loss: str = AUTO_LOSS,
 ) -> FrozenFit:
     """Fit `model` on one (dataset, seed) cell and predict its test part."""
     kind, _, label = model.partition("+")
@@ -67,12 +70,25 @@ def fit_cell(
     splits = data.splits
     y_train, y_valid = splits.train.y, splits.valid.y
     if model.startswith("gbm"):
+        config = GBMConfig(iterations=gbm_iterations, threads=torch.get_num_threads())
+        record: dict[str, Any] = {}
+        fitted = None
+        if gbm_loss == AUTO_LOSS and dataset.task == "regression":
+            choice = choose_regression_loss(
+                x_train, y_train, x_valid, y_valid, seed, dataset.metric, config,
+                dataset.log_target,
+            )  # fmt: skip
+            config = replace(config, regression_loss=choice.loss)
+            record["loss_on_valid"] = choice.valid
+            fitted = None if fit_on_train_and_valid else choice.model
+        elif gbm_loss != AUTO_LOSS:
+            config = replace(config, regression_loss=gbm_loss)
         if fit_on_train_and_valid:
             x_train = np.concatenate([x_train, x_valid])
             y_train = np.concatenate([y_train, y_valid])
-        config = GBMConfig(iterations=gbm_iterations, threads=torch.get_num_threads())
-        fitted = fit_gbm(x_train, y_train, dataset.task, seed, config, dataset.log_target)
-        record = {"gbm": config.to_config(), "fit_rows": len(x_train)}
+        if fitted is None:
+            fitted = fit_gbm(x_train, y_train, dataset.task, seed, config, dataset.log_target)
+        record |= {"gbm": config.to_config(), "fit_rows": len(x_train)}
         pred = fitted.predict(x_test)
     else:
         result = fit_probe(

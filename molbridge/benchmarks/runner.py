@@ -107,6 +107,7 @@ class BenchmarkOptions:
     epochs_by_dataset: dict[str, int] = field(default_factory=dict)
     jobs: int = 1
     fit_on_train_and_valid: bool = False  # set from the suite: see Suite.train_file_is_train
+    gbm_loss: str = "auto"  # set from the suite: see Suite.gbm_loss
     # the cells whose fine-tuned GIN the report explains keep their model (set by the run)
     report_dataset: str | None = None
     report_seed: int | None = None
@@ -288,6 +289,7 @@ def _run_cell(
             encoder_labels(options.init),
             fit_on_train_and_valid=options.fit_on_train_and_valid,
             cache_dir=Path(options.cache_dir) if options.cache_dir else None,
+            gbm_loss=options.gbm_loss,
         )
         y, pred = data.splits.test.y, fitted_cell.test_pred
         record |= fitted_cell.record | {"split_sizes": data.splits.sizes}
@@ -461,6 +463,7 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
         except ValueError as err:
             raise ValueError(f"--epochs-for: {err}") from None
         options.fit_on_train_and_valid = suite.train_file_is_train
+        options.gbm_loss = suite.gbm_loss
         for model, path in options.init.items():
             if not Path(path).exists() and path not in NAMED_ENCODERS:
                 raise FileNotFoundError(f"--init {path} ({model}): no such file")

@@ -60,9 +60,10 @@ class ModelFamily(StrEnum):
     gbm = "gbm"
 
 
-class GBMLoss(StrEnum):  # estimators.gbm.REGRESSION_LOSSES (tested to match)
+class GBMLoss(StrEnum):  # estimators.gbm.LOSS_CHOICES (tested to match)
     MAE = "MAE"
     RMSE = "RMSE"
+    auto = "auto"
 
 
 class OnInvalid(StrEnum):
@@ -158,9 +159,10 @@ def train(
     ),
     gbm_iterations: int = typer.Option(1000, min=1, help="gbm: boosting rounds."),
     gbm_loss: GBMLoss = typer.Option(
-        GBMLoss.MAE,
+        GBMLoss.auto,
         help="gbm, regression: the trees' loss; MAE is the TDC leaderboard entry's, RMSE "
-        "CatBoost's default (choose on your validation split).",
+        "CatBoost's default; auto fits both on train and keeps the better on the validation "
+        "split (by the task's metric).",
     ),
     channel_temperature: float | None = typer.Option(
         None,

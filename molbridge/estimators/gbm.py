@@ -4,7 +4,9 @@ The recipe is the TDC leaderboard's boosted-tree entry's, as its published code 
 (read, not copied): CatBoost's defaults but `random_strength = 2`, and for regression the MAE
 loss on targets standardised on the fit rows (after log10(1 + value) where `log_target` says the
 values are log-normal, as clearances and half-lives are); predictions are transformed back to
-the user's units. Classification models (log loss) give the probability of class 1. A task
+the user's units. Which regression loss fits a dataset best is chosen on its validation part
+where asked (`choose_regression_loss`: the TDC entry's MAE loss cost MoleculeACE's RMSE).
+Classification models (log loss) give the probability of class 1. A task
 with a single class (or no label) among the fit rows predicts its rate (0.5 when unlabelled).
 
 A fitted model serialises to CatBoost's own binary format (`to_blobs`), so the molbridge bundle
@@ -24,16 +26,21 @@ predictions stay the plain model's, identical to a model fitted without K.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from catboost import CatBoost, CatBoostClassifier, CatBoostRegressor, Pool
 
-# the regression losses a user may choose: the recipe's MAE and CatBoost's default RMSE (the one
-# list: TrainConfig checks against it, the CLI's choice is tested to match it)
+from molbridge.metrics import get_metric
+
+# the regression losses: the recipe's MAE and CatBoost's default RMSE
 REGRESSION_LOSSES = ("MAE", "RMSE")
+# what a run may ask for: one of them, or `auto` (`choose_regression_loss`); the one list:
+# TrainConfig checks against it, the CLI's choice is tested to match it
+AUTO_LOSS = "auto"
+LOSS_CHOICES = (*REGRESSION_LOSSES, AUTO_LOSS)
 
 
 @dataclass(frozen=True)
@@ -298,3 +305,40 @@ def fit_gbm(
                 spread_models.append(spread.fit(x[labelled], standardised))
         models.append(model)
     return GBMModel(task_type, tasks, models, config.virtual_ensembles, spread_models)
+
+
+@dataclass
+class LossChoice:
+    """The regression loss chosen on validation, each loss's valid score, the chosen model."""
+
+    loss: str
+    valid: dict[str, float]
+    model: GBMModel  # fitted on the train rows with `loss`
+
+
+def choose_regression_loss(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_valid: np.ndarray,
+    y_valid: np.ndarray,
+    seed: int,
+    metric: str,
+    config: GBMConfig | None = None,
+    log_target: bool = False,
+) -> LossChoice:
+    """Fit a regression model per loss of `REGRESSION_LOSSES` on train; keep the one better on
+    valid by `metric` (the first on a tie or when no score is finite). Test rows never enter."""
+    config = config or GBMConfig()
+    score, higher = get_metric(metric)
+    fits = {
+        loss: fit_gbm(
+            x_train, y_train, "regression", seed, replace(config, regression_loss=loss), log_target
+        )
+        for loss in REGRESSION_LOSSES
+    }
+    valid = {loss: float(score(y_valid, m.predict(x_valid))) for loss, m in fits.items()}
+    scored = {loss: v for loss, v in valid.items() if np.isfinite(v)}
+    best = (
+        (max if higher else min)(scored, key=scored.__getitem__) if scored else REGRESSION_LOSSES[0]
+    )
+    return LossChoice(best, valid, fits[best])

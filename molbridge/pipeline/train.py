@@ -89,7 +89,7 @@ class TrainConfig:
     model: str = "gin"  # or "gbm": boosted trees on fixed features (pipeline/train_gbm.py)
     log_target: bool | None = None  # gbm: regress log10(1 + value) (None: the dataset's own)
     gbm_iterations: int = 1000  # gbm: boosting rounds
-    gbm_loss: str = "MAE"  # gbm, regression: MAE (the recipe's) or RMSE
+    gbm_loss: str = "auto"  # gbm, regression: MAE (the recipe's), RMSE, or auto: chosen on valid
     # a multi-channel encoder's softmax channel weights (None: the encoder's own, 1 by default)
     channel_temperature: float | None = None
 
@@ -104,12 +104,11 @@ class TrainConfig:
             raise ValueError(f"unknown --model {self.model!r}; valid: {', '.join(MODELS)}")
         if self.model == "gbm":
             # imported here: CatBoost loads only for a gbm run, as train_gbm does
-            from molbridge.estimators.gbm import REGRESSION_LOSSES
+            from molbridge.estimators.gbm import LOSS_CHOICES
 
-            if self.gbm_loss not in REGRESSION_LOSSES:
+            if self.gbm_loss not in LOSS_CHOICES:
                 raise ValueError(
-                    f"--gbm-loss must be one of {', '.join(REGRESSION_LOSSES)}, "
-                    f"got {self.gbm_loss!r}"
+                    f"--gbm-loss must be one of {', '.join(LOSS_CHOICES)}, got {self.gbm_loss!r}"
                 )
         if self.model == "gbm" and self.ensemble > max(1, self.gbm_iterations // 2):
             raise ValueError(

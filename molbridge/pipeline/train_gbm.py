@@ -3,10 +3,12 @@
 The run reads, splits and checks the data exactly as the GIN's does (`prepare_data`), fits one
 CatBoost model per target on the train part (`estimators/gbm.py`) over the tabular features,
 with a frozen encoder's embedding appended when `--init` is given, and reports valid and test.
-Nothing is chosen on validation (the trees use a fixed recipe), so the valid metrics are an
-honest second estimate. `--ensemble K` also fits a posterior-sampled model per target, read as
-K virtual ensembles (`estimators/gbm.py`): predict adds its spread, and the test split's
-calibration is checked against it as for a GIN ensemble; the predictions do not change.
+The only choice made on validation is the regression loss under `--gbm-loss auto` (the
+default: MAE or RMSE, by the task's metric; `loss_on_valid` in metrics.json); with a loss
+given, nothing is chosen there and the valid metrics are an honest second estimate.
+`--ensemble K` also fits a posterior-sampled model per target, read as K virtual ensembles
+(`estimators/gbm.py`): predict adds its spread, and the test split's calibration is checked
+against it as for a GIN ensemble; the predictions do not change.
 
 The bundle (`kind: gbm-model`) stays pickle-free: each task's trees are CatBoost's own binary
 format stored as a uint8 tensor, the frozen encoder travels as the part `encoder` (its config and
@@ -18,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,8 @@ import yaml
 from molbridge import __version__
 from molbridge.data.table import write_skipped
 from molbridge.encoders import GraphEncoderConfig
-from molbridge.estimators import GBMConfig, GBMModel, fit_gbm
+from molbridge.estimators import GBMConfig, GBMModel, choose_regression_loss, fit_gbm
+from molbridge.estimators.gbm import AUTO_LOSS
 from molbridge.featurize import GraphFeaturizer
 from molbridge.featurize.tabular import TabularFeaturizer
 from molbridge.io import Bundle, CheckpointError, load_weights, save_bundle
@@ -85,11 +88,24 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         iterations=config.gbm_iterations,
         threads=torch.get_num_threads(),
         virtual_ensembles=config.ensemble,
-        regression_loss=config.gbm_loss,
     )
-    model = fit_gbm(
-        matrices[0], splits.train.y, task.task_type, config.seed, gbm_config, log_target
-    )
+    chosen: dict[str, Any] = {}
+    model = None
+    if config.gbm_loss == AUTO_LOSS and task.task_type == "regression":
+        choice = choose_regression_loss(
+            matrices[0], splits.train.y, matrices[1], splits.valid.y, config.seed, task.metric,
+            replace(gbm_config, virtual_ensembles=1), log_target,
+        )  # fmt: skip
+        gbm_config = replace(gbm_config, regression_loss=choice.loss)
+        chosen = {"loss_on_valid": choice.valid}
+        log.info("gbm regression loss chosen on valid: %s (%s)", choice.loss, choice.valid)
+        model = choice.model if config.ensemble == 1 else None
+    elif config.gbm_loss != AUTO_LOSS:
+        gbm_config = replace(gbm_config, regression_loss=config.gbm_loss)
+    if model is None:
+        model = fit_gbm(
+            matrices[0], splits.train.y, task.task_type, config.seed, gbm_config, log_target
+        )
     scores: list[dict[str, float]] = []
     calibration: dict[str, Any] = {}
     for part, x in zip(parts, matrices, strict=False):
@@ -146,6 +162,8 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         "features": described,
         "log_target": log_target,
         "ensemble": config.ensemble,  # > 1: the spread of K virtual ensembles
+        "gbm": gbm_config.to_config(),  # the regression loss as used (chosen under auto)
+        **chosen,
         **({"calibration": calibration} if calibration else {}),
         "wall_seconds": time.perf_counter() - started,
         "earlier_seconds": 0.0,

@@ -1,5 +1,6 @@
 """`molbridge train --model gbm` on a user's CSV, then predict and embed as for the GIN."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from molbridge.cli.main import GBMLoss, app
-from molbridge.estimators.gbm import REGRESSION_LOSSES
+from molbridge.estimators.gbm import LOSS_CHOICES
 from molbridge.io import load_bundle
 
 runner = CliRunner()
@@ -97,10 +98,13 @@ def test_embed_gives_the_models_input_rows(gbm_run: Path, tmp_path: Path) -> Non
     assert np.isnan(rows[1]).all() and not np.isnan(rows[0, :expected]).any()
 
 
-def test_the_loss_is_the_recipes_unless_asked_and_the_bundle_says_which(
+def test_the_loss_is_chosen_on_valid_unless_asked_and_the_bundle_says_which(
     gbm_run: Path, tmp_path: Path
 ) -> None:
-    assert load_bundle(gbm_run / "model.ckpt").extra["gbm"]["regression_loss"] == "MAE"
+    metrics = json.loads((gbm_run / "metrics.json").read_text())
+    valid = metrics["loss_on_valid"]  # esol: RMSE, lower is better
+    chosen = load_bundle(gbm_run / "model.ckpt").extra["gbm"]["regression_loss"]
+    assert chosen == min(valid, key=valid.__getitem__) == metrics["gbm"]["regression_loss"]
     out = tmp_path / "rmse"
     result = _invoke(
         "train", "--model", "gbm", "--data", DATA / "esol_tiny.csv", "--out", out,
@@ -108,6 +112,7 @@ def test_the_loss_is_the_recipes_unless_asked_and_the_bundle_says_which(
     )  # fmt: skip
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert load_bundle(out / "model.ckpt").extra["gbm"]["regression_loss"] == "RMSE"
+    assert "loss_on_valid" not in json.loads((out / "metrics.json").read_text())
     bad = _invoke("train", "--model", "gbm", "--data", DATA / "esol_tiny.csv", "--out",
                   tmp_path / "bad", "--gbm-loss", "Huber", *FAST)  # fmt: skip
     assert bad.exit_code != 0 and "Huber" in bad.output  # type: ignore[attr-defined]
@@ -115,4 +120,4 @@ def test_the_loss_is_the_recipes_unless_asked_and_the_bundle_says_which(
 
 def test_the_clis_loss_choice_is_the_estimators_list() -> None:
     # the CLI keeps its own enum (typer needs it without loading CatBoost); it must not drift
-    assert tuple(loss.value for loss in GBMLoss) == REGRESSION_LOSSES
+    assert tuple(loss.value for loss in GBMLoss) == LOSS_CHOICES

@@ -45,3 +45,28 @@ def test_changing_the_test_labels_changes_nothing_but_the_score(model: str, tmp_
     )  # type: ignore[arg-type]
     np.testing.assert_array_equal(first.test_pred, second.test_pred)
     assert first.record == second.record
+
+
+def test_the_loss_is_chosen_on_valid_where_the_suite_says_and_test_labels_do_not_leak(
+    tmp_path: Path,
+) -> None:
+    dataset = BenchmarkDataset("esol_tiny", "regression", "rmse", "x", "scaffold")
+    data = prepare_data(
+        TrainConfig(
+            data=str(DATA / "esol_tiny.csv"), out=str(tmp_path), target_columns=["solubility"]
+        )
+    )
+
+    def cell(loss: str) -> frozen.FrozenFit:
+        return frozen.fit_cell("gbm", dataset, data, 0, {}, True, gbm_iterations=50, gbm_loss=loss)
+
+    chosen, pinned = cell("auto"), cell("MAE")
+    assert set(chosen.record["loss_on_valid"]) == {"MAE", "RMSE"}
+    assert "loss_on_valid" not in pinned.record and pinned.record["gbm"]["regression_loss"] == "MAE"
+    valid = chosen.record["loss_on_valid"]
+    assert chosen.record["gbm"]["regression_loss"] == min(valid, key=valid.__getitem__)
+    assert chosen.record["fit_rows"] == len(data.splits.train.y) + len(data.splits.valid.y)
+    data.splits.test.y[:] = -data.splits.test.y  # every test label changed
+    again = cell("auto")
+    np.testing.assert_array_equal(chosen.test_pred, again.test_pred)
+    assert chosen.record == again.record

@@ -1,5 +1,7 @@
 """Boosted trees per task: missing values, log targets, constant tasks, pickle-free round trip."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -149,3 +151,20 @@ def test_a_plain_models_config_is_unchanged() -> None:
     assert "virtual_ensembles" not in FAST.to_config()
     with pytest.raises(ValueError, match="iterations / 2"):
         GBMConfig(iterations=10, virtual_ensembles=6)
+
+
+@pytest.mark.parametrize("metric", ["rmse", "spearman"])
+def test_the_loss_chosen_on_valid_is_the_better_there_and_its_model_as_fitted(metric: str) -> None:
+    from molbridge.estimators import choose_regression_loss
+
+    x, y = _data(200)
+    y = y + np.where(np.arange(200) % 10 == 0, 8.0, 0.0)  # outliers: MAE and RMSE fits differ
+    train, valid = slice(0, 150), slice(150, 200)
+    choice = choose_regression_loss(
+        x[train], y[train, None], x[valid], y[valid, None], 0, metric, FAST
+    )
+    assert set(choice.valid) == {"MAE", "RMSE"} and choice.valid["MAE"] != choice.valid["RMSE"]
+    pick = (min if metric == "rmse" else max)(choice.valid, key=choice.valid.__getitem__)
+    assert choice.loss == pick
+    again = fit_gbm(x[train], y[train, None], "regression", 0, replace(FAST, regression_loss=pick))
+    np.testing.assert_array_equal(choice.model.predict(x[valid]), again.predict(x[valid]))
