@@ -109,6 +109,7 @@ def nitrogen_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
             out=str(root / "run"),
             model="gbm",
             gbm_iterations=200,
+            gbm_loss="MAE",  # fixed: the attributions are the question here, not the loss choice
             progress=False,
         )
     )
