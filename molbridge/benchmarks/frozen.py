@@ -13,7 +13,7 @@ Features and embeddings are computed once per molecule and cached
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from molbridge.benchmarks.suites import BenchmarkDataset
-from molbridge.estimators import GBMConfig, choose_regression_loss, fit_gbm, fit_probe
+from molbridge.estimators import GBMConfig, fit_gbm_on_splits, fit_probe
 from molbridge.estimators.gbm import AUTO_LOSS
 from molbridge.pipeline.data_prep import Part, PreparedData
 from molbridge.pipeline.frozen_features import FeatureRecipe, part_matrices
@@ -70,25 +70,13 @@ def fit_cell(
     splits = data.splits
     y_train, y_valid = splits.train.y, splits.valid.y
     if model.startswith("gbm"):
-        config = GBMConfig(iterations=gbm_iterations, threads=torch.get_num_threads())
-        record: dict[str, Any] = {}
-        fitted = None
-        if gbm_loss == AUTO_LOSS and dataset.task == "regression":
-            choice = choose_regression_loss(
-                x_train, y_train, x_valid, y_valid, seed, dataset.metric, config,
-                dataset.log_target,
-            )  # fmt: skip
-            config = replace(config, regression_loss=choice.loss)
-            record["loss_on_valid"] = choice.valid
-            fitted = None if fit_on_train_and_valid else choice.model
-        elif gbm_loss != AUTO_LOSS:
-            config = replace(config, regression_loss=gbm_loss)
-        if fit_on_train_and_valid:
-            x_train = np.concatenate([x_train, x_valid])
-            y_train = np.concatenate([y_train, y_valid])
-        if fitted is None:
-            fitted = fit_gbm(x_train, y_train, dataset.task, seed, config, dataset.log_target)
-        record |= {"gbm": config.to_config(), "fit_rows": len(x_train)}
+        fit = fit_gbm_on_splits(
+            x_train, y_train, x_valid, y_valid, dataset.task, seed, dataset.metric,
+            GBMConfig(iterations=gbm_iterations, threads=torch.get_num_threads()),
+            gbm_loss, dataset.log_target, fit_on_train_and_valid,
+        )  # fmt: skip
+        record: dict[str, Any] = fit.record()
+        fitted = fit.model
         pred = fitted.predict(x_test)
     else:
         result = fit_probe(

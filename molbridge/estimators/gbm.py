@@ -342,3 +342,56 @@ def choose_regression_loss(
         (max if higher else min)(scored, key=scored.__getitem__) if scored else REGRESSION_LOSSES[0]
     )
     return LossChoice(best, valid, fits[best])
+
+
+@dataclass
+class GBMFit:
+    """A fitted model with the config it was fitted with (the loss as chosen under `auto`)."""
+
+    model: GBMModel
+    config: GBMConfig
+    fit_rows: int
+    loss_on_valid: dict[str, float] | None = None  # each loss's valid score, when chosen
+
+    def record(self) -> dict[str, Any]:
+        """What a run records of the fit: its config, and each loss's valid score if chosen."""
+        chosen = {} if self.loss_on_valid is None else {"loss_on_valid": self.loss_on_valid}
+        return {"gbm": self.config.to_config(), "fit_rows": self.fit_rows, **chosen}
+
+
+def fit_gbm_on_splits(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_valid: np.ndarray,
+    y_valid: np.ndarray,
+    task_type: str,
+    seed: int,
+    metric: str,
+    config: GBMConfig | None = None,
+    loss: str = AUTO_LOSS,
+    log_target: bool = False,
+    refit_on_train_and_valid: bool = False,
+) -> GBMFit:
+    """Fit on train (or train + valid), the regression loss pinned (`loss`) or, under `auto`,
+    chosen on valid (`choose_regression_loss`). The model fitted while choosing is the one
+    returned unless the protocol refits on train + valid or the config asks for virtual
+    ensembles (the choice fits without them). `loss` is ignored for classification."""
+    config = config or GBMConfig()
+    model, loss_on_valid = None, None
+    if loss == AUTO_LOSS and task_type == "regression":
+        choice = choose_regression_loss(
+            x_train, y_train, x_valid, y_valid, seed, metric,
+            replace(config, virtual_ensembles=1), log_target,
+        )  # fmt: skip
+        config = replace(config, regression_loss=choice.loss)
+        loss_on_valid = choice.valid
+        if not refit_on_train_and_valid and config.virtual_ensembles == 1:
+            model = choice.model
+    elif loss != AUTO_LOSS:
+        config = replace(config, regression_loss=loss)
+    if refit_on_train_and_valid:
+        x_train = np.concatenate([x_train, x_valid])
+        y_train = np.concatenate([y_train, y_valid])
+    if model is None:
+        model = fit_gbm(x_train, y_train, task_type, seed, config, log_target)
+    return GBMFit(model, config, len(x_train), loss_on_valid)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,7 @@ import yaml
 from molbridge import __version__
 from molbridge.data.table import write_skipped
 from molbridge.encoders import GraphEncoderConfig
-from molbridge.estimators import GBMConfig, GBMModel, choose_regression_loss, fit_gbm
-from molbridge.estimators.gbm import AUTO_LOSS
+from molbridge.estimators import GBMConfig, GBMModel, fit_gbm_on_splits
 from molbridge.featurize import GraphFeaturizer
 from molbridge.featurize.tabular import TabularFeaturizer
 from molbridge.io import Bundle, CheckpointError, load_weights, save_bundle
@@ -89,23 +88,14 @@ def train_gbm(config: TrainConfig) -> TrainResult:
         threads=torch.get_num_threads(),
         virtual_ensembles=config.ensemble,
     )
-    chosen: dict[str, Any] = {}
-    model = None
-    if config.gbm_loss == AUTO_LOSS and task.task_type == "regression":
-        choice = choose_regression_loss(
-            matrices[0], splits.train.y, matrices[1], splits.valid.y, config.seed, task.metric,
-            replace(gbm_config, virtual_ensembles=1), log_target,
-        )  # fmt: skip
-        gbm_config = replace(gbm_config, regression_loss=choice.loss)
-        chosen = {"loss_on_valid": choice.valid}
-        log.info("gbm regression loss chosen on valid: %s (%s)", choice.loss, choice.valid)
-        model = choice.model if config.ensemble == 1 else None
-    elif config.gbm_loss != AUTO_LOSS:
-        gbm_config = replace(gbm_config, regression_loss=config.gbm_loss)
-    if model is None:
-        model = fit_gbm(
-            matrices[0], splits.train.y, task.task_type, config.seed, gbm_config, log_target
-        )
+    fit = fit_gbm_on_splits(
+        matrices[0], splits.train.y, matrices[1], splits.valid.y, task.task_type, config.seed,
+        task.metric, gbm_config, config.gbm_loss, log_target,
+    )  # fmt: skip
+    model, gbm_config = fit.model, fit.config
+    chosen = {} if fit.loss_on_valid is None else {"loss_on_valid": fit.loss_on_valid}
+    if chosen:
+        log.info("gbm regression loss chosen on valid: %s (%s)", gbm_config.regression_loss, chosen)
     scores: list[dict[str, float]] = []
     calibration: dict[str, Any] = {}
     for part, x in zip(parts, matrices, strict=False):

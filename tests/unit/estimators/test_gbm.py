@@ -168,3 +168,27 @@ def test_the_loss_chosen_on_valid_is_the_better_there_and_its_model_as_fitted(me
     assert choice.loss == pick
     again = fit_gbm(x[train], y[train, None], "regression", 0, replace(FAST, regression_loss=pick))
     np.testing.assert_array_equal(choice.model.predict(x[valid]), again.predict(x[valid]))
+
+
+def test_fit_on_splits_reuses_the_chosen_model_or_refits_where_the_protocol_says() -> None:
+    from molbridge.estimators import fit_gbm_on_splits
+
+    x, y = _data(200)
+    y = y + np.where(np.arange(200) % 10 == 0, 8.0, 0.0)
+    xt, yt, xv, yv = x[:150], y[:150, None], x[150:], y[150:, None]
+    kept = fit_gbm_on_splits(xt, yt, xv, yv, "regression", 0, "rmse", FAST)
+    assert set(kept.loss_on_valid or {}) == {"MAE", "RMSE"} and kept.fit_rows == 150
+    loss = kept.config.regression_loss
+    again = fit_gbm(xt, yt, "regression", 0, replace(FAST, regression_loss=loss))
+    np.testing.assert_array_equal(kept.model.predict(xv), again.predict(xv))
+    refit = fit_gbm_on_splits(xt, yt, xv, yv, "regression", 0, "rmse", FAST, "auto", False, True)
+    assert refit.fit_rows == 200 and refit.config.regression_loss == loss
+    both = fit_gbm(x, y[:, None], "regression", 0, replace(FAST, regression_loss=loss))
+    np.testing.assert_array_equal(refit.model.predict(xv), both.predict(xv))
+    ensembled = fit_gbm_on_splits(
+        xt, yt, xv, yv, "regression", 0, "rmse", replace(FAST, virtual_ensembles=4)
+    )
+    assert ensembled.model.virtual_ensembles == 4 and ensembled.config.regression_loss == loss
+    pinned = fit_gbm_on_splits(xt, yt, xv, yv, "regression", 0, "rmse", FAST, "MAE")
+    assert pinned.loss_on_valid is None and "loss_on_valid" not in pinned.record()
+    assert pinned.record()["gbm"]["regression_loss"] == "MAE"
