@@ -275,11 +275,11 @@ def _fit_member(
 
 def write_predictions(part: Part, pred: np.ndarray, targets: Sequence[str], path: Path) -> None:
     """A CSV with each molecule's SMILES, true values and predictions (`<target>_pred`)."""
-    frame = pd.DataFrame({"smiles": part.smiles})
-    for j, name in enumerate(targets):
-        frame[name] = part.y[:, j]
-        frame[f"{name}_pred"] = pred[:, j]
-    write_csv(frame, path)
+    columns: dict[str, Any] = {"smiles": part.smiles}
+    for j, name in enumerate(targets):  # built at once: ToxCast's 617 targets, no fragmentation
+        columns[name] = part.y[:, j]
+        columns[f"{name}_pred"] = pred[:, j]
+    write_csv(pd.DataFrame(columns), path)
 
 
 def train(config: TrainConfig) -> TrainResult:
