@@ -22,3 +22,28 @@ run_steps() {  # run_steps [save|restore|STEP ...]: the steps in order (none: DE
   done
   echo "== done $(date -u +%H:%M:%S)"
 }
+
+# P2 of ../shared/EVALUATION.md as every strategy runs it: fine-tuning on the 8 MoleculeNet
+# classification sets, 3 seeds, 15 epochs (HIV 3, MUV 1), fp32 on this machine.
+#   p2_finetune RUN NAME=ENCODER MODEL ...   e.g. p2_finetune p2_acml acml=$ACML gin gin+acml
+p2_finetune() {
+  local run=$1 init=$2
+  shift 2
+  $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
+    --models "$@" --init "$init" --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
+    --resume --no-progress -v --out "runs/$run"
+}
+
+# The plain GIN's P2 cells do not depend on the strategy (same command, seeds and machine kind),
+# so they are trained once, in strategy 1's P2 run, and copied into a later strategy's run folder
+# before it starts: the runner skips a cell that has its result.json, and the table still shows
+# the GIN beside the strategy. Halves each later P2 (about 30 of 60 min on 2 cores).
+PLAIN_GIN_P2=docs/results/reaction_distill/cells/p2_rd
+share_plain_gin() {  # share_plain_gin RUN
+  local kept target
+  for kept in "$PLAIN_GIN_P2"/cells/*/gin/seed*/result.json; do
+    [ -f "$kept" ] || continue
+    target="runs/$1/${kept#"$PLAIN_GIN_P2"/}"
+    mkdir -p "$(dirname "$target")" && cp -n "$kept" "$target"
+  done
+}

@@ -51,11 +51,10 @@ p1() {
   $MB benchmark probe --init acml=models/acml-moses100k/encoder.ckpt --resume --no-progress \
     --out runs/p1_acml
 }
-p2() {
-  $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
-    --models gin gin+acml --init acml=models/acml-moses100k/encoder.ckpt \
-    --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
-    --resume --no-progress -v --out runs/p2_acml
+p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
+  # strategy 1's P2 run, benchmarks/campaign_lib.sh)
+  share_plain_gin p2_acml
+  p2_finetune p2_acml acml=models/acml-moses100k/encoder.ckpt gin gin+acml
 }
 
 DEFAULT_STEPS=(encoders acml aligned p1 p2)

@@ -31,11 +31,10 @@ p1() {  # the probe, all 63 sets, beside the controls and the strategies kept be
     --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
     --keep context-pred=docs/results/probe --keep reaction-distill=docs/results/reaction_distill/p1
 }
-p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN in the same run
-  $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
-    --models gin gin+image-graph --init image-graph=$IG \
-    --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
-    --resume --no-progress -v --out runs/p2_ig
+p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
+  # strategy 1's P2 run, benchmarks/campaign_lib.sh)
+  share_plain_gin p2_ig
+  p2_finetune p2_ig image-graph=$IG gin gin+image-graph
 }
 p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone, the same
   # recipe: boosted/cells/admet_gbm, boosted.md section 1)
@@ -56,10 +55,7 @@ ablations() {  # acceptance 2: three runs on MOSES 100k x 2 epochs, P1 and P2 ea
       --out "runs/p1_ig_$a"
   done
   for a in "${ABLATIONS[@]}"; do
-    $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
-      --models "gin+ig-$a" --init "ig-$a=models/image-graph-ablations/$a/encoder.ckpt" \
-      --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
-      --resume --no-progress -v --out "runs/p2_ig_$a"
+    p2_finetune "p2_ig_$a" "ig-$a=models/image-graph-ablations/$a/encoder.ckpt" "gin+ig-$a"
   done
 }
 

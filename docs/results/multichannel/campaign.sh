@@ -37,12 +37,11 @@ ace() {  # acceptance 1: fine-tuned on MoleculeACE's 30 sets, the protocol of th
   $MB benchmark moleculeace --models gin+multichannel --init multichannel=$MC \
     --precision bf16-mixed --jobs 2 --resume --no-progress -v --out runs/ace_mc
 }
-p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN in the same run; the
+p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
+  # strategy 1's P2 run, benchmarks/campaign_lib.sh); the
   # channel weights of every set land in runs/p2_mc/channel_weights.png (acceptance 4)
-  $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
-    --models gin gin+multichannel --init multichannel=$MC \
-    --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
-    --resume --no-progress -v --out runs/p2_mc
+  share_plain_gin p2_mc
+  p2_finetune p2_mc multichannel=$MC gin gin+multichannel
 }
 p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone, the same
   # recipe: boosted/cells/admet_gbm, boosted.md section 1)
@@ -66,10 +65,7 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
     $MB benchmark moleculeace --datasets "${ACE5[@]}" --models "gin+mc-$a" \
       --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" --precision bf16-mixed \
       --jobs 2 --resume --no-progress -v --out "runs/ace_mc_$a"
-    $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
-      --models "gin+mc-$a" --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" \
-      --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
-      --resume --no-progress -v --out "runs/p2_mc_$a"
+    p2_finetune "p2_mc_$a" "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" "gin+mc-$a"
   done
 }
 

@@ -36,11 +36,8 @@ similarity() {  # student vs no pre-training and attr-masking, 1,000 MOSES test 
 }
 p2() {  # fine-tuning, 8 MoleculeNet classification sets, 3 seeds, the controls' protocol; the
   # plain GIN again in the same run (these cells run in fp32 on this AVX2 machine, the
-  # controls' in bf16 on an AMX one)
-  $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
-    --models gin gin+reaction-distill --init reaction-distill=$RD \
-    --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
-    --resume --no-progress -v --out runs/p2_rd
+  # controls' in bf16 on an AMX one); its cells are the later strategies' (share_plain_gin)
+  p2_finetune p2_rd reaction-distill=$RD gin gin+reaction-distill
 }
 tox21() {  # acceptance 2: the full protocol, 100 epochs, 3 seeds, beside the plain GIN
   $MB benchmark moleculenet --datasets tox21 --models gin gin+reaction-distill \
