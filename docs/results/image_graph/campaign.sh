@@ -55,7 +55,8 @@ ablations() {  # acceptance 2: three runs on MOSES 100k x 2 epochs, P1 and P2 ea
       --out "runs/p1_ig_$a"
   done
   for a in "${ABLATIONS[@]}"; do
-    p2_finetune "p2_ig_$a" "ig-$a=models/image-graph-ablations/$a/encoder.ckpt" "gin+ig-$a"
+    share_plain_gin "p2_ig_$a"  # the plain GIN beside, no extra cells
+    p2_finetune "p2_ig_$a" "ig-$a=models/image-graph-ablations/$a/encoder.ckpt" gin "gin+ig-$a"
   done
 }
 

@@ -65,7 +65,8 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
     $MB benchmark moleculeace --datasets "${ACE5[@]}" --models "gin+mc-$a" \
       --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" --precision bf16-mixed \
       --jobs 2 --resume --no-progress -v --out "runs/ace_mc_$a"
-    p2_finetune "p2_mc_$a" "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" "gin+mc-$a"
+    share_plain_gin "p2_mc_$a"  # the plain GIN beside, no extra cells
+    p2_finetune "p2_mc_$a" "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" gin "gin+mc-$a"
   done
 }
 

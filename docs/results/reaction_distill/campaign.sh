@@ -12,8 +12,9 @@ RD=models/reaction-distill-moses-1epoch/encoder.ckpt
 AM=models/attr-masking-moses-1epoch/encoder.ckpt
 CP=models/context-pred-moses-1epoch/encoder.ckpt
 TEACHER=models/reaction-teacher/teacher.ckpt
-RUNS=(p1_rd p1_teacher p2_rd tox21 p4_rd p3 yields p1_ablation_base p1_ablation_no_relational
-  p1_ablation_no_yield_weighting)
+ABLATIONS=(base no_relational no_yield_weighting)
+RUNS=(p1_rd p1_teacher p2_rd tox21 p4_rd p3 yields)
+for a in "${ABLATIONS[@]}"; do RUNS+=("p1_ablation_$a" "p2_ablation_$a"); done
 
 p1() {  # the probe, all 63 sets (beside the controls' panel: docs/results/probe/)
   $PY benchmarks/probe_time.py --out runs/p1_rd --init reaction-distill=$RD --resume \
@@ -53,15 +54,21 @@ p3() {  # boosted trees + the student's embedding, TDC 22 x 5 (gbm alone, the sa
   $MB benchmark admet --models gbm+ --seeds 5 --init reaction-distill=$RD --jobs 2 \
     --resume --no-progress -v --out runs/p3
 }
-ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules, P1 each; each
-  # student is kept in models/ as soon as it is made (a session may end before its probe)
-  for name in base no_relational no_yield_weighting; do
+ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules, P1 and P2
+  # each; each student is kept in models/ as soon as it is made (a session may end before its
+  # probe); P2 after all three probes (the probes are the cheaper reading)
+  for name in "${ABLATIONS[@]}"; do
     kept=models/reaction-distill-ablations/$name
     [ -f $kept/encoder.ckpt ] || { $MB pretrain \
       --config docs/results/reaction_distill/ablation_$name.yaml --resume --no-progress && \
       mkdir -p $kept && cp runs/rd/ablation_$name/{encoder.ckpt,summary.json} $kept/; }
     $MB benchmark probe --init "rd-$name=$kept/encoder.ckpt" --resume --no-progress \
       --out "runs/p1_ablation_$name"
+  done
+  for name in "${ABLATIONS[@]}"; do
+    share_plain_gin "p2_ablation_$name"  # the plain GIN beside, no extra cells
+    p2_finetune "p2_ablation_$name" \
+      "rd-$name=models/reaction-distill-ablations/$name/encoder.ckpt" gin "gin+rd-$name"
   done
 }
 yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-only teacher
