@@ -25,10 +25,12 @@ run_steps() {  # run_steps [save|restore|STEP ...]: the steps in order (none: DE
 
 # P2 of ../shared/EVALUATION.md as every strategy runs it: fine-tuning on the 8 MoleculeNet
 # classification sets, 3 seeds, 15 epochs (HIV 3, MUV 1), fp32 on this machine.
+# The plain GIN's cells come from strategy 1's run (share_plain_gin, below) when it has them.
 #   p2_finetune RUN NAME=ENCODER MODEL ...   e.g. p2_finetune p2_acml acml=$ACML gin gin+acml
 p2_finetune() {
   local run=$1 init=$2
   shift 2
+  share_plain_gin "$run"
   $MB benchmark moleculenet --datasets bbbp bace clintox sider tox21 toxcast hiv muv \
     --models "$@" --init "$init" --epochs 15 --epochs-for hiv=3 --epochs-for muv=1 --jobs 2 \
     --resume --no-progress -v --out "runs/$run"

@@ -53,7 +53,6 @@ p1() {
 }
 p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
   # strategy 1's P2 run, benchmarks/campaign_lib.sh)
-  share_plain_gin p2_acml
   p2_finetune p2_acml acml=models/acml-moses100k/encoder.ckpt gin gin+acml
 }
 

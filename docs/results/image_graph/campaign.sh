@@ -33,7 +33,6 @@ p1() {  # the probe, all 63 sets, beside the controls and the strategies kept be
 }
 p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
   # strategy 1's P2 run, benchmarks/campaign_lib.sh)
-  share_plain_gin p2_ig
   p2_finetune p2_ig image-graph=$IG gin gin+image-graph
 }
 p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone, the same
@@ -55,7 +54,6 @@ ablations() {  # acceptance 2: three runs on MOSES 100k x 2 epochs, P1 and P2 ea
       --out "runs/p1_ig_$a"
   done
   for a in "${ABLATIONS[@]}"; do
-    share_plain_gin "p2_ig_$a"  # the plain GIN beside, no extra cells
     p2_finetune "p2_ig_$a" "ig-$a=models/image-graph-ablations/$a/encoder.ckpt" gin "gin+ig-$a"
   done
 }

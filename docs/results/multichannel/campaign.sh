@@ -40,7 +40,6 @@ ace() {  # acceptance 1: fine-tuned on MoleculeACE's 30 sets, the protocol of th
 p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
   # strategy 1's P2 run, benchmarks/campaign_lib.sh); the
   # channel weights of every set land in runs/p2_mc/channel_weights.png (acceptance 4)
-  share_plain_gin p2_mc
   p2_finetune p2_mc multichannel=$MC gin gin+multichannel
 }
 p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone, the same
@@ -65,7 +64,6 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
     $MB benchmark moleculeace --datasets "${ACE5[@]}" --models "gin+mc-$a" \
       --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" --precision bf16-mixed \
       --jobs 2 --resume --no-progress -v --out "runs/ace_mc_$a"
-    share_plain_gin "p2_mc_$a"  # the plain GIN beside, no extra cells
     p2_finetune "p2_mc_$a" "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" gin "gin+mc-$a"
   done
 }

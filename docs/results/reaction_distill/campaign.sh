@@ -66,7 +66,6 @@ ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules
       --out "runs/p1_ablation_$name"
   done
   for name in "${ABLATIONS[@]}"; do
-    share_plain_gin "p2_ablation_$name"  # the plain GIN beside, no extra cells
     p2_finetune "p2_ablation_$name" \
       "rd-$name=models/reaction-distill-ablations/$name/encoder.ckpt" gin "gin+rd-$name"
   done
