@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 
 from molbridge.benchmarks.suites import get_suite
@@ -33,9 +34,12 @@ def main() -> None:
         for r in found:
             origin.setdefault(r["model"], str(source))
         records += [r for r in found if origin[r["model"]] == str(source)]
-    suite = get_suite(args.suite, args.out)
-    names = list(dict.fromkeys(r["dataset"] for r in records))
-    datasets = suite.select(names)
+    # the report needs the suite's dataset list only: MoleculeACE's split CSVs go to a throwaway
+    # folder, not beside the report (3.9 MB of copies of the package's data)
+    with tempfile.TemporaryDirectory() as work:
+        suite = get_suite(args.suite, Path(work))
+        names = list(dict.fromkeys(r["dataset"] for r in records))
+        datasets = suite.select(names)
     models = list(origin)
     summary = summarize_cells(suite, datasets, models, records)
     summary["sources"] = origin
