@@ -10,7 +10,10 @@
 set -uo pipefail
 source benchmarks/campaign_lib.sh
 STORE=docs/results/acml/cells
-RUNS=(p1_acml p2_acml)
+ACML=models/acml-moses100k/encoder.ckpt
+MODALITIES=(smiles image fingerprint spectrum)
+RUNS=(p1_acml p2_acml p3_acml p4_acml)
+for m in "${MODALITIES[@]}"; do RUNS+=("p1_acml_$m" "p2_acml_$m"); done
 
 ship() {  # ship ENCODER_RUN MODEL_NAME: the encoder and its curve into models/
   mkdir -p "models/$2" && cp "$1/encoder.ckpt" "$1/loss_curve.png" "models/$2/" && \
@@ -39,22 +42,48 @@ acml() {  # the graph encoder against all four (MOSES 100k + the spectra's train
     --resume --no-progress --out runs/acml/all && ship runs/acml/all acml-moses100k; }
 }
 aligned() {  # acceptance 1: retrieval and isomers, all modalities; atoms on a few molecules
-  $MB benchmark retrieval --init acml=models/acml-moses100k/encoder.ckpt --overwrite \
+  $MB benchmark retrieval --init acml=$ACML --overwrite \
     --out docs/results/acml/retrieval
-  $MB benchmark isomers --init acml=models/acml-moses100k/encoder.ckpt --overwrite \
+  $MB benchmark isomers --init acml=$ACML --overwrite \
     --out docs/results/acml/isomers
   for m in spectrum smiles; do $PY benchmarks/acml_atoms.py \
-    --init models/acml-moses100k/encoder.ckpt --modality $m --n 6 \
+    --init $ACML --modality $m --n 6 \
     --out docs/results/acml/atoms_$m.png; done
 }
-p1() {
-  $MB benchmark probe --init acml=models/acml-moses100k/encoder.ckpt --resume --no-progress \
-    --out runs/p1_acml
+p1() {  # the probe, all 63 sets, beside the controls and the strategies kept before
+  $PY benchmarks/probe_time.py --out runs/p1_acml --init acml=$ACML --resume \
+    --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
+    --keep context-pred=docs/results/probe --keep reaction-distill=docs/results/reaction_distill/p1
 }
 p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
   # strategy 1's P2 run, benchmarks/campaign_lib.sh)
-  p2_finetune p2_acml acml=models/acml-moses100k/encoder.ckpt gin gin+acml
+  p2_finetune p2_acml acml=$ACML gin gin+acml
+}
+p4() {  # activity cliffs, boosted half (the probe half is in P1; gbm alone:
+  # boosted/campaign.sh ace_gbm)
+  $MB benchmark moleculeace --models gbm+ --init acml=$ACML --resume --no-progress -v \
+    --out runs/p4_acml
+}
+p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone, the same recipe:
+  # boosted/cells/admet_gbm, boosted.md section 1)
+  $MB benchmark admet --models gbm+ --seeds 5 --init acml=$ACML --jobs 2 --resume \
+    --no-progress -v --out runs/p3_acml
+}
+singles() {  # acceptance 2's second half: one graph encoder per modality, the all-modality
+  # run's settings otherwise; P1 each as soon as it is made (each kept in models/ first), then
+  # P2 each: which modality teaches the most
+  for m in "${MODALITIES[@]}"; do
+    kept=models/acml-single/$m
+    [ -f $kept/encoder.ckpt ] || { $MB pretrain --strategy acml --corpus moses \
+      --max-molecules 100000 --epochs 5 --batch-size 256 --modalities $m \
+      --resume --no-progress --out runs/acml/$m && ship runs/acml/$m acml-single/$m; }
+    $MB benchmark probe --init "acml-$m=$kept/encoder.ckpt" --resume --no-progress \
+      --out "runs/p1_acml_$m"
+  done
+  for m in "${MODALITIES[@]}"; do
+    p2_finetune "p2_acml_$m" "acml-$m=models/acml-single/$m/encoder.ckpt" gin "gin+acml-$m"
+  done
 }
 
-DEFAULT_STEPS=(encoders acml aligned p1 p2)
+DEFAULT_STEPS=(encoders acml aligned p1 p2 p4 p3 singles)
 run_steps "$@"
