@@ -65,10 +65,20 @@ ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules
     $MB benchmark probe --init "rd-$name=$kept/encoder.ckpt" --resume --no-progress \
       --out "runs/p1_ablation_$name"
   done
+  ablation_p1_report
   for name in "${ABLATIONS[@]}"; do
     p2_finetune "p2_ablation_$name" \
       "rd-$name=models/reaction-distill-ablations/$name/encoder.ckpt" gin "gin+rd-$name"
   done
+}
+ablation_p1_report() {  # the three students' probes in one panel, beside random init and the
+  # main student (1.68M molecules), into reaction_distill/ablations/p1
+  $PY -c "from pathlib import Path
+from molbridge.benchmarks.probe import combine_panels
+combine_panels({'random': Path('docs/results/probe'),
+                'reaction-distill': Path('docs/results/reaction_distill/p1'),
+                **{f'rd-{a}': Path(f'runs/p1_ablation_{a}') for a in '${ABLATIONS[*]}'.split()}},
+               Path('docs/results/reaction_distill/ablations/p1'))"
 }
 yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-only teacher
   $MB pretrain --config docs/results/reaction_distill/teacher_uspto.yaml --resume --no-progress
