@@ -23,6 +23,25 @@ run_steps() {  # run_steps [save|restore|STEP ...]: the steps in order (none: DE
   echo "== done $(date -u +%H:%M:%S)"
 }
 
+ship() {  # ship RUN MODEL: a finished pre-training run's encoder and curve into models/MODEL,
+  # with its summary, config and history where it wrote them
+  mkdir -p "models/$2" && cp "$1/encoder.ckpt" "$1/loss_curve.png" "models/$2/" && \
+    cp "$1/summary.json" "$1/config.yaml" "$1/history.json" "models/$2/" 2>/dev/null; true
+}
+
+# An ablation's or variant's encoder: pre-trained into RUN unless models/MODEL already holds it,
+# shipped there at once (a session may end before its probe), then probed (panel P1) into
+# runs/PROBE_RUN.
+#   make_and_probe RUN MODEL LABEL PROBE_RUN PRETRAIN_ARG ...
+make_and_probe() {
+  local run=$1 model=$2 label=$3 probe=$4
+  shift 4
+  [ -f "models/$model/encoder.ckpt" ] || { $MB pretrain "$@" --resume --no-progress && \
+    ship "$run" "$model"; }
+  $MB benchmark probe --init "$label=models/$model/encoder.ckpt" --resume --no-progress \
+    --out "runs/$probe"
+}
+
 # P2 of ../shared/EVALUATION.md as every strategy runs it: fine-tuning on the 8 MoleculeNet
 # classification sets, 3 seeds, 15 epochs (HIV 3, MUV 1), fp32 on this machine.
 # The plain GIN's cells come from strategy 1's run (share_plain_gin, below) when it has them.

@@ -15,10 +15,6 @@ MODALITIES=(smiles image fingerprint spectrum)
 RUNS=(p1_acml p2_acml p3_acml p4_acml)
 for m in "${MODALITIES[@]}"; do RUNS+=("p1_acml_$m" "p2_acml_$m"); done
 
-ship() {  # ship ENCODER_RUN MODEL_NAME: the encoder and its curve into models/
-  mkdir -p "models/$2" && cp "$1/encoder.ckpt" "$1/loss_curve.png" "models/$2/" && \
-    cp "$1/summary.json" "$1/config.yaml" "models/$2/" 2>/dev/null; true
-}
 
 encoders() {  # the four frozen modality encoders (each skipped once shipped)
   [ -f models/smiles-encoder/encoder.ckpt ] || { $MB pretrain-modality smiles --corpus moses \
@@ -73,12 +69,9 @@ singles() {  # acceptance 2's second half: one graph encoder per modality, the a
   # run's settings otherwise; P1 each as soon as it is made (each kept in models/ first), then
   # P2 each: which modality teaches the most
   for m in "${MODALITIES[@]}"; do
-    kept=models/acml-single/$m
-    [ -f $kept/encoder.ckpt ] || { $MB pretrain --strategy acml --corpus moses \
-      --max-molecules 100000 --epochs 5 --batch-size 256 --modalities $m \
-      --resume --no-progress --out runs/acml/$m && ship runs/acml/$m acml-single/$m; }
-    $MB benchmark probe --init "acml-$m=$kept/encoder.ckpt" --resume --no-progress \
-      --out "runs/p1_acml_$m"
+    make_and_probe "runs/acml/$m" "acml-single/$m" "acml-$m" "p1_acml_$m" --strategy acml \
+      --corpus moses --max-molecules 100000 --epochs 5 --batch-size 256 --modalities "$m" \
+      --out "runs/acml/$m"
   done
   for m in "${MODALITIES[@]}"; do
     p2_finetune "p2_acml_$m" "acml-$m=models/acml-single/$m/encoder.ckpt" gin "gin+acml-$m"

@@ -14,10 +14,6 @@ ABLATIONS=(base contrastive_only tiny_cnn)
 RUNS=(p1_ig p2_ig p3_ig p4_ig)
 for a in "${ABLATIONS[@]}"; do RUNS+=("p1_ig_$a" "p2_ig_$a"); done
 
-ship() {  # ship RUN MODEL_NAME: the encoder, its curve, summary and config into models/
-  mkdir -p "models/$2" && cp "$1/encoder.ckpt" "$1/loss_curve.png" "models/$2/" && \
-    cp "$1/summary.json" "$1/config.yaml" "$1/history.json" "models/$2/" 2>/dev/null; true
-}
 
 main() {  # both encoders, MOSES 200k x 4 epochs (about an hour on 2 cores)
   [ -f $IG ] || { $MB pretrain --config $DIR/config.yaml --resume --no-progress && \
@@ -47,11 +43,8 @@ p4() {  # activity cliffs, boosted half (the probe half is in P1; gbm alone:
 }
 ablations() {  # acceptance 2: three runs on MOSES 100k x 2 epochs, P1 and P2 each
   for a in "${ABLATIONS[@]}"; do
-    kept=models/image-graph-ablations/$a
-    [ -f $kept/encoder.ckpt ] || { $MB pretrain --config $DIR/ablation_$a.yaml --resume \
-      --no-progress && mkdir -p $kept && cp runs/ig/ablation_$a/{encoder.ckpt,summary.json} $kept/; }
-    $MB benchmark probe --init "ig-$a=$kept/encoder.ckpt" --resume --no-progress \
-      --out "runs/p1_ig_$a"
+    make_and_probe "runs/ig/ablation_$a" "image-graph-ablations/$a" "ig-$a" "p1_ig_$a" \
+      --config "$DIR/ablation_$a.yaml"
   done
   for a in "${ABLATIONS[@]}"; do
     p2_finetune "p2_ig_$a" "ig-$a=models/image-graph-ablations/$a/encoder.ckpt" gin "gin+ig-$a"

@@ -18,10 +18,6 @@ ACE5=(CHEMBL2835_Ki CHEMBL4616_EC50 CHEMBL237_EC50 CHEMBL2147_Ki CHEMBL234_Ki)
 RUNS=(p1_mc ace_mc p2_mc p3_mc p4_mc)
 for a in "${ABLATIONS[@]}"; do RUNS+=("p1_mc_$a" "p2_mc_$a" "ace_mc_$a"); done
 
-ship() {  # ship RUN MODEL_NAME: the encoder, its curve, summary and config into models/
-  mkdir -p "models/$2" && cp "$1/encoder.ckpt" "$1/loss_curve.png" "models/$2/" && \
-    cp "$1/summary.json" "$1/config.yaml" "$1/history.json" "models/$2/" 2>/dev/null; true
-}
 
 main() {  # MOSES 500k x 1 epoch, about an hour on 2 cores
   [ -f $MC ] || { $MB pretrain --config $DIR/config.yaml --resume --no-progress && \
@@ -54,11 +50,8 @@ p4() {  # activity cliffs, boosted half (the probe half is in P1; gbm alone:
 }
 ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 ACE sets each
   for a in "${ABLATIONS[@]}"; do
-    kept=models/multichannel-ablations/$a
-    [ -f $kept/encoder.ckpt ] || { $MB pretrain --config $DIR/ablation_$a.yaml --resume \
-      --no-progress && mkdir -p $kept && cp runs/mc/ablation_$a/{encoder.ckpt,summary.json} $kept/; }
-    $MB benchmark probe --init "mc-$a=$kept/encoder.ckpt" --resume --no-progress \
-      --out "runs/p1_mc_$a"
+    make_and_probe "runs/mc/ablation_$a" "multichannel-ablations/$a" "mc-$a" "p1_mc_$a" \
+      --config "$DIR/ablation_$a.yaml"
   done
   for a in "${ABLATIONS[@]}"; do
     $MB benchmark moleculeace --datasets "${ACE5[@]}" --models "gin+mc-$a" \

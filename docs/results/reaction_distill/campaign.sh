@@ -58,12 +58,8 @@ ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules
   # each; each student is kept in models/ as soon as it is made (a session may end before its
   # probe); P2 after all three probes (the probes are the cheaper reading)
   for name in "${ABLATIONS[@]}"; do
-    kept=models/reaction-distill-ablations/$name
-    [ -f $kept/encoder.ckpt ] || { $MB pretrain \
-      --config docs/results/reaction_distill/ablation_$name.yaml --resume --no-progress && \
-      mkdir -p $kept && cp runs/rd/ablation_$name/{encoder.ckpt,summary.json} $kept/; }
-    $MB benchmark probe --init "rd-$name=$kept/encoder.ckpt" --resume --no-progress \
-      --out "runs/p1_ablation_$name"
+    make_and_probe "runs/rd/ablation_$name" "reaction-distill-ablations/$name" "rd-$name" \
+      "p1_ablation_$name" --config "docs/results/reaction_distill/ablation_$name.yaml"
   done
   ablation_p1_report
   for name in "${ABLATIONS[@]}"; do
