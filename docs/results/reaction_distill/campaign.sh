@@ -57,11 +57,18 @@ p3() {  # boosted trees + the student's embedding, TDC 22 x 5 (gbm alone, the sa
 ablations() {  # acceptance 3: three students on 300k MOSES + reaction molecules, P1 and P2
   # each; each student is kept in models/ as soon as it is made (a session may end before its
   # probe); P2 after all three probes (the probes are the cheaper reading)
+  ablation_students
+  ablation_p2
+}
+ablation_students() {  # make (unless kept in models/) and probe the three, P1 in one panel
   for name in "${ABLATIONS[@]}"; do
     make_and_probe "runs/rd/ablation_$name" "reaction-distill-ablations/$name" "rd-$name" \
       "p1_ablation_$name" --config "docs/results/reaction_distill/ablation_$name.yaml"
   done
   ablation_p1_report
+}
+ablation_p2() {  # fine-tuning of the three (cells kept; a step of its own so a resumed
+  # session need not re-run the probes, which are not kept)
   for name in "${ABLATIONS[@]}"; do
     p2_finetune "p2_ablation_$name" \
       "rd-$name=models/reaction-distill-ablations/$name/encoder.ckpt" gin "gin+rd-$name"
