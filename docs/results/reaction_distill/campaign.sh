@@ -83,10 +83,13 @@ combine_panels({'random': Path('docs/results/probe'),
                 **{f'rd-{a}': Path(f'runs/p1_ablation_{a}') for a in '${ABLATIONS[*]}'.split()}},
                Path('docs/results/reaction_distill/ablations/p1'))"
 }
-yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-only teacher
-  $MB pretrain --config docs/results/reaction_distill/teacher_uspto.yaml --resume --no-progress
-  $MB benchmark yields --init uspto=runs/rd/teacher_uspto/teacher/teacher.ckpt \
-    --resume --no-progress -v --out runs/yields
+yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-only teacher; the
+  # teacher is kept in models/ once made, so a resumed session's cells read the same teacher
+  local T=models/reaction-teacher-uspto S=runs/rd/teacher_uspto/teacher
+  [ -f $T/teacher.ckpt ] || { $MB pretrain --config docs/results/reaction_distill/teacher_uspto.yaml \
+    --resume --no-progress && mkdir -p $T && cp $S/teacher.ckpt $S/loss_curve.png $S/summary.json \
+    $S/history.json $S/config.yaml $T/; }
+  $MB benchmark yields --init uspto=$T/teacher.ckpt --resume --no-progress -v --out runs/yields
 }
 
 DEFAULT_STEPS=(p1 teacher similarity p2 tox21 p4 p3 ablations yields)
