@@ -547,6 +547,12 @@ def pretrain_modality(
         None, help="SMILES column of a CSV corpus [default: smiles]."
     ),
     max_molecules: int | None = typer.Option(50_000, min=1, help="Use the first N inputs only."),
+    held_out: int = typer.Option(
+        1000,
+        min=0,
+        help="The last N inputs (at most a tenth) are not trained on; the task's loss and metric "
+        "on them, trained and untrained, go to summary.json (the encoder's sanity number).",
+    ),
     nucleus: str = typer.Option("13C", help="spectrum: 13C or 1H (bundled NMRShiftDB2)."),
     image_size: int = typer.Option(128, min=1, help="image: depiction size in pixels."),
     encoder: list[str] | None = typer.Option(
@@ -579,6 +585,7 @@ def pretrain_modality(
             corpus=corpus,
             smiles_column=smiles_column,
             max_molecules=max_molecules,
+            held_out=held_out,
             nucleus=nucleus,
             image_size=image_size,
             epochs=epochs,
@@ -602,6 +609,9 @@ def pretrain_modality(
         f"{s['modality']} encoder: {s['steps']} steps over {s['inputs_used']:,} inputs in "
         f"{s['train_seconds']:.0f} s; final loss {s['final_loss']}; wrote {result.encoder_path}"
     )
+    for name, scores in s.get("held_out", {}).items():
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in scores.items() if k != "inputs")
+        console.print(f"held out ({scores['inputs']} inputs), {name}: {shown}")
 
 
 class SuiteName(StrEnum):

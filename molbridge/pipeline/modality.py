@@ -19,10 +19,16 @@ invalid SMILES are skipped and listed in `skipped.csv`, as for the graph corpus.
 Outputs in `config.out`: `encoder.ckpt`, `config.yaml`, `history.json`, `summary.json`,
 `loss_curve.png`, `skipped.csv`, `checkpoints/` (every epoch; `resume=True` continues from
 the newest).
+
+The sanity number of a shipped encoder: the last `held_out` inputs (at most a tenth of them) are
+never trained on; after training, the task's own loss and metric (masked-token accuracy, SimCLR
+top-1, on-bit recall, reconstruction error) on them, for the trained task and for the same task
+untrained (its initial weights, the same seed), go to `summary.json` under `held_out`.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Callable
@@ -36,7 +42,7 @@ import pandas as pd
 import torch
 import yaml
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
 from molbridge import __version__
 from molbridge.chem import parse_many
@@ -127,12 +133,15 @@ class ModalityConfig:
     progress: bool = True
     fast_dev_run: bool = False
     encoder: dict[str, Any] = field(default_factory=dict)
+    held_out: int = 1000
 
     def __post_init__(self) -> None:
         check_modality(self.modality)
         check_settings(
             self, ("epochs", "batch_size", "max_molecules", "image_size"), positive=("lr",)
         )
+        if self.held_out < 0:
+            raise ValueError(f"held_out must be >= 0, got {self.held_out}")
 
 
 def check_modality(name: str) -> None:
@@ -318,6 +327,37 @@ _PREPARE: dict[str, Callable[[ModalityConfig, Path], _Prepared]] = {
 OUTPUTS = (*PRETRAIN_OUTPUTS, "skipped.csv")
 
 
+def held_out_count(n_inputs: int, requested: int) -> int:
+    """How many of `n_inputs` are held out: `requested`, at most a tenth, none below 2 (the
+    contrastive task needs 2 per batch)."""
+    n = min(requested, n_inputs // 10)
+    return n if n >= 2 else 0
+
+
+@torch.no_grad()
+def evaluate_task(
+    task: PretrainTask, rows: Dataset, batch_size: int, seed: int
+) -> dict[str, float]:
+    """The task's loss and metrics on `rows`, in eval mode, averaged over inputs; the random
+    corruption (masks, noise, augmentations) drawn from `seed`, so two tasks see the same."""
+    was_training = task.training
+    task.eval()
+    totals: dict[str, float] = {}
+    count = 0
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        for batch in DataLoader(rows, batch_size=batch_size):
+            size = len(batch[0] if isinstance(batch, tuple | list) else batch)
+            if size < 2:  # a lone last input: the contrastive task cannot score it
+                continue
+            loss, metrics = task.loss(batch)
+            for name, value in {"loss": float(loss), **metrics}.items():
+                totals[name] = totals.get(name, 0.0) + value * size
+            count += size
+    task.train(was_training)
+    return {name: total / count for name, total in totals.items()} | {"inputs": count}
+
+
 def pretrain_modality(config: ModalityConfig) -> PretrainResult:
     """Run a modality pre-training job; see the module docstring for its outputs."""
     run = RunFolder.claim(
@@ -328,11 +368,15 @@ def pretrain_modality(config: ModalityConfig) -> PretrainResult:
         run.file(name)
     L.seed_everything(config.seed, verbose=False)
     prepared = _PREPARE[config.modality](config, out)
+    n_rows = len(prepared.inputs)
+    n_held = held_out_count(n_rows, config.held_out)
+    train_rows = Subset(prepared.inputs, range(n_rows - n_held))
+    untrained = copy.deepcopy(prepared.task) if n_held else None
     loader = DataLoader(
-        prepared.inputs,
+        train_rows,
         batch_size=config.batch_size,
-        sampler=epoch_shuffler(len(prepared.inputs), config.seed),  # exact on resume
-        drop_last=len(prepared.inputs) > config.batch_size,  # batch norm needs 2+ rows
+        sampler=epoch_shuffler(len(train_rows), config.seed),  # exact on resume
+        drop_last=len(train_rows) > config.batch_size,  # batch norm needs 2+ rows
         generator=torch.Generator().manual_seed(config.seed),
     )
     fitted = fit_epochs(
@@ -359,6 +403,13 @@ def pretrain_modality(config: ModalityConfig) -> PretrainResult:
         "resumed_from": resume_from,
         "molbridge_version": __version__,
     }
+    if untrained is not None:
+        held_rows = Subset(prepared.inputs, range(n_rows - n_held, n_rows))
+        summary["held_out"] = {
+            name: evaluate_task(task, held_rows, config.batch_size, config.seed)
+            for name, task in (("trained", prepared.task), ("untrained", untrained))
+        }
+        log.info("held-out %s", summary["held_out"])
     encoder_config = prepared.encoder.config
     encoder_path = save_bundle(
         Bundle(

@@ -89,3 +89,25 @@ def test_encoder_settings_are_overridden_and_bad_ones_refused(tmp_path: Path) ->
         pretrain_modality(_config(tmp_path / "bad", "fingerprint", encoder={"depth": 3}))
     with pytest.raises(ValueError, match="too short for the corpus's longest SMILES"):
         pretrain_modality(_config(tmp_path / "short", "smiles", encoder={"max_length": 8}))
+
+
+def test_held_out_inputs_are_not_trained_on_and_scored_both_ways(tmp_path: Path) -> None:
+    # 40 inputs: a tenth (4) held out, 36 trained on (9 steps of 4), the task scored on the 4
+    result = pretrain_modality(
+        _config(tmp_path / "fp", "fingerprint", max_molecules=40, held_out=100, epochs=3, lr=3e-3)
+    )
+    assert result.summary["steps"] == 27
+    held = result.summary["held_out"]
+    assert held["trained"]["inputs"] == held["untrained"]["inputs"] == 4
+    # an autoencoder that trained reconstructs unseen fingerprints better than its initial self
+    assert held["trained"]["loss"] < held["untrained"]["loss"]
+    assert set(held["trained"]) == {"loss", "on_bit_recall", "inputs"}
+
+
+def test_held_out_needs_enough_inputs() -> None:
+    from molbridge.pipeline.modality import held_out_count
+
+    assert held_out_count(12, 1000) == 0  # a tenth is 1: too few to score a contrastive batch
+    assert held_out_count(100_000, 1000) == 1000
+    assert held_out_count(5000, 1000) == 500
+    assert held_out_count(100, 0) == 0
