@@ -334,6 +334,19 @@ def held_out_count(n_inputs: int, requested: int) -> int:
     return n if n >= 2 else 0
 
 
+def prepare_modality(config: ModalityConfig, out: Path) -> tuple[_Prepared, Subset, Subset]:
+    """The modality's inputs, featurizer and untrained task (skipped inputs listed in
+    `out/skipped.csv`), and its inputs split into the rows trained on and the held-out rows."""
+    prepared = _PREPARE[config.modality](config, out)
+    n_rows = len(prepared.inputs)
+    n_held = held_out_count(n_rows, config.held_out)
+    return (
+        prepared,
+        Subset(prepared.inputs, range(n_rows - n_held)),
+        Subset(prepared.inputs, range(n_rows - n_held, n_rows)),
+    )
+
+
 @torch.no_grad()
 def evaluate_task(
     task: PretrainTask, rows: Dataset, batch_size: int, seed: int
@@ -367,11 +380,8 @@ def pretrain_modality(config: ModalityConfig) -> PretrainResult:
     for name in OUTPUTS:
         run.file(name)
     L.seed_everything(config.seed, verbose=False)
-    prepared = _PREPARE[config.modality](config, out)
-    n_rows = len(prepared.inputs)
-    n_held = held_out_count(n_rows, config.held_out)
-    train_rows = Subset(prepared.inputs, range(n_rows - n_held))
-    untrained = copy.deepcopy(prepared.task) if n_held else None
+    prepared, train_rows, held_rows = prepare_modality(config, out)
+    untrained = copy.deepcopy(prepared.task) if len(held_rows) else None
     loader = DataLoader(
         train_rows,
         batch_size=config.batch_size,
@@ -404,7 +414,6 @@ def pretrain_modality(config: ModalityConfig) -> PretrainResult:
         "molbridge_version": __version__,
     }
     if untrained is not None:
-        held_rows = Subset(prepared.inputs, range(n_rows - n_held, n_rows))
         summary["held_out"] = {
             name: evaluate_task(task, held_rows, config.batch_size, config.seed)
             for name, task in (("trained", prepared.task), ("untrained", untrained))
