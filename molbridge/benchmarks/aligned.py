@@ -24,6 +24,7 @@ from molbridge.encoders.registry import build_encoder
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.nn.projection import ProjectionHead, ProjectionHeadConfig
+from molbridge.pipeline.acml import SHIPPED
 from molbridge.pipeline.embeddings import (
     Embedder,
     GraphEmbedder,
@@ -59,7 +60,10 @@ def acml_inputs(path: Path | str) -> dict[str, dict[str, Any]]:
 
 
 def frozen_encoder(path: Path | str, modality: str, override: str | None = None) -> Any:
-    """(featurizer, encoder) of `modality` the ACML encoder `path` was trained against.
+    """(featurizer, encoder) of `modality` the ACML encoder `path` was trained against: the
+    file `override`, else the path the bundle recorded, else (that path gone: trained in another
+    folder) the one shipped in `models/<modality>-encoder/`; whichever it is must hold the
+    weights the bundle recorded.
 
     Raises:
         CheckpointError: it was not trained against one, the file is missing, or the given
@@ -69,6 +73,11 @@ def frozen_encoder(path: Path | str, modality: str, override: str | None = None)
     if recorded is None:
         raise CheckpointError(f"{path} was not trained against a {modality} encoder")
     source = override or recorded["path"]
+    shipped = SHIPPED / f"{modality}-encoder" / "encoder.ckpt"
+    if not override and not Path(source).exists() and shipped.exists():
+        # the path recorded where it was trained (another folder, another machine): the
+        # encoder shipped with the source, if it has the same weights (checked below)
+        source = str(shipped)
     if not Path(source).exists():
         raise CheckpointError(
             f"the {modality} encoder {path} was trained against, {source}, is not here: give "

@@ -3,13 +3,16 @@ embed the corpus once, the graph encoder learns against them, the frozen bundles
 the encoder fine-tunes with --init, and two-process DDP runs with a sparse modality."""
 
 import hashlib
+import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from molbridge.benchmarks import aligned
 from molbridge.benchmarks.aligned import apply, atom_attributions, frozen_encoder
 from molbridge.benchmarks.isomers import IsomerOptions, run_isomers
 from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
@@ -231,6 +234,40 @@ def test_a_missing_encoder_and_a_wrong_one_are_refused_before_any_work(
         pretrain(config)
     with pytest.raises(ValueError, match="modalities must be some of"):
         pretrain(tiny_pretrain_config(tmp_path / "c", "acml", options={"modalities": ["nmr"]}))
+
+
+def test_a_moved_frozen_encoder_is_found_where_the_source_ships_it(
+    encoders: dict[str, Path], trained: tuple[Path, dict[str, str], object], tmp_path: Path
+) -> None:
+    # the bundle records where the frozen encoder was; a clean checkout has it in models/
+    out, _, _ = trained
+    moved = tmp_path / "elsewhere" / "acml.ckpt"
+    moved.parent.mkdir()
+    shutil.copy(out / "encoder.ckpt", moved)
+    shipped = tmp_path / "models"
+    (shipped / "fingerprint-encoder").mkdir(parents=True)
+    (shipped / "smiles-encoder").mkdir(parents=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(aligned, "SHIPPED", shipped)
+        patch.setattr(aligned, "acml_inputs", _recorded_elsewhere(aligned.acml_inputs))
+        with pytest.raises(CheckpointError, match="is not here"):
+            frozen_encoder(moved, "fingerprint")
+        shutil.copy(encoders["fingerprint"], shipped / "fingerprint-encoder" / "encoder.ckpt")
+        _, found = frozen_encoder(moved, "fingerprint")
+        assert found.out_dim > 0
+        # a shipped file with other weights is refused, as a recorded one would be
+        shutil.copy(encoders["fingerprint"], shipped / "smiles-encoder" / "encoder.ckpt")
+        with pytest.raises(CheckpointError):
+            frozen_encoder(moved, "smiles")
+
+
+def _recorded_elsewhere(read: Any) -> Any:
+    """`acml_inputs` with every recorded path pointing at a folder that does not exist."""
+
+    def inputs(path: Path | str) -> dict[str, dict[str, Any]]:
+        return {m: {**r, "path": f"/nowhere/{m}/encoder.ckpt"} for m, r in read(path).items()}
+
+    return inputs
 
 
 def test_two_process_ddp_with_a_sparse_modality(
