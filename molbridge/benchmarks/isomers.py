@@ -146,6 +146,12 @@ def run_isomers(options: IsomerOptions, pool_limit: int | None = None) -> dict[s
     chance = float(np.mean([1 / len(s) for s in sets.sets]))
     sizes = [len(s) for s in sets.sets]
     query_smiles = [sets.smiles[i] for i in sets.queries]
+    # only the pool's molecules that are some query's candidates are embedded (a few percent
+    # of the 180k), each set renumbered into that list
+    needed = sorted({int(i) for members in sets.sets for i in members})
+    position = {index: k for k, index in enumerate(needed)}
+    candidate_smiles = [sets.smiles[i] for i in needed]
+    local_sets = [np.array([position[int(i)] for i in members]) for members in sets.sets]
     rows: list[dict[str, Any]] = []
     for label, path in options.init.items():
         for modality in options.modalities or aligned_modalities(path):
@@ -162,7 +168,7 @@ def run_isomers(options: IsomerOptions, pool_limit: int | None = None) -> dict[s
             for model, side in both.items():
                 name = label if model == "trained" else model
                 score = accuracy(
-                    side.project(query_rows, known), side.graph(sets.smiles), sets.sets
+                    side.project(query_rows, known), side.graph(candidate_smiles), local_sets
                 )
                 rows.append(
                     {"encoder": label, "modality": modality, "model": name, "accuracy": score}
