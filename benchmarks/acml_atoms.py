@@ -49,7 +49,10 @@ def main() -> int:
     columns = min(3, args.n)
     grid = Image.new("RGB", (columns * SIZE, -(-args.n // columns) * SIZE + 30), "white")
     ImageDraw.Draw(grid).text(
-        (8, 8), f"{args.modality}: atoms driving graph–{args.modality} agreement", fill="black"
+        (8, 8),
+        f"{args.modality}: atoms driving graph-{args.modality} agreement "
+        "(gradient x input of the cosine; green raises it, pink lowers it)",
+        fill="black",
     )
     for i, (text, w) in enumerate(zip(smiles, weights, strict=True)):
         grid.paste(
