@@ -24,7 +24,7 @@ from molbridge.encoders.registry import build_encoder
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.nn.projection import ProjectionHead, ProjectionHeadConfig
-from molbridge.pipeline.acml import SHIPPED
+from molbridge.pipeline.acml import shipped_encoder
 from molbridge.pipeline.embeddings import (
     Embedder,
     GraphEmbedder,
@@ -73,7 +73,7 @@ def frozen_encoder(path: Path | str, modality: str, override: str | None = None)
     if recorded is None:
         raise CheckpointError(f"{path} was not trained against a {modality} encoder")
     source = override or recorded["path"]
-    shipped = SHIPPED / f"{modality}-encoder" / "encoder.ckpt"
+    shipped = shipped_encoder(modality)
     if not override and not Path(source).exists() and shipped.exists():
         # the path recorded where it was trained (another folder, another machine): the
         # encoder shipped with the source, if it has the same weights (checked below)

@@ -78,6 +78,11 @@ def _options(config: PretrainConfig) -> ACMLOptions:
     return options
 
 
+def shipped_encoder(modality: str) -> Path:
+    """Where a source checkout ships the frozen encoder of `modality` (it may not exist)."""
+    return SHIPPED / f"{modality}-encoder" / "encoder.ckpt"
+
+
 def encoder_path(config: PretrainConfig, modality: str) -> Path:
     """The frozen encoder of `modality`: `inputs.<modality>`, else the shipped one.
 
@@ -86,7 +91,7 @@ def encoder_path(config: PretrainConfig, modality: str) -> Path:
     """
     if modality in config.inputs:
         return Path(config.inputs[modality])
-    shipped = SHIPPED / f"{modality}-encoder" / "encoder.ckpt"
+    shipped = shipped_encoder(modality)
     if shipped.exists():
         return shipped
     raise ValueError(

@@ -248,7 +248,7 @@ def test_a_moved_frozen_encoder_is_found_where_the_source_ships_it(
     (shipped / "fingerprint-encoder").mkdir(parents=True)
     (shipped / "smiles-encoder").mkdir(parents=True)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(aligned, "SHIPPED", shipped)
+        patch.setattr(acml, "SHIPPED", shipped)
         patch.setattr(aligned, "acml_inputs", _recorded_elsewhere(aligned.acml_inputs))
         with pytest.raises(CheckpointError, match="is not here"):
             frozen_encoder(moved, "fingerprint")
