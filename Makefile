@@ -27,8 +27,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
-# the encoders shipped in models/ (each folder with an encoder.ckpt), named by their folder
-SHIPPED := $(wildcard models/*/encoder.ckpt)
+# the graph encoders shipped in models/ (each folder with an encoder.ckpt), named by their
+# folder; the frozen modality encoders (models/<modality>-encoder, strategy 2) are not graph
+# encoders and cannot be fine-tuned
+MODALITY_ENCODERS := $(foreach m,smiles image fingerprint descriptors spectrum,models/$(m)-encoder/encoder.ckpt)
+SHIPPED := $(filter-out $(MODALITY_ENCODERS),$(wildcard models/*/encoder.ckpt))
 SHIPPED_NAMES := $(foreach p,$(SHIPPED),$(word 2,$(subst /, ,$(p))))
 DEMO_INITS := $(foreach p,$(SHIPPED),--init $(word 2,$(subst /, ,$(p)))=$(p))
 DEMO_MODELS := gin $(addprefix gin+,$(SHIPPED_NAMES)) ecfp-rf gbm
