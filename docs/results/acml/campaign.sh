@@ -66,17 +66,18 @@ p3() {  # boosted trees + the embedding, TDC 22 x 5 (gbm alone, the same recipe:
     --no-progress -v --out runs/p3_acml
 }
 singles() {  # acceptance 2's second half: one graph encoder per modality, the all-modality
-  # run's settings otherwise; P1 each as soon as it is made (each kept in models/ first), then
-  # P2 each: which modality teaches the most
+  # run's settings otherwise; P1 each as soon as it is made (each kept in models/ first)
   for m in "${MODALITIES[@]}"; do
     make_and_probe "runs/acml/$m" "acml-single/$m" "acml-$m" "p1_acml_$m" --strategy acml \
       --corpus moses --max-molecules 100000 --epochs 5 --batch-size 256 --modalities "$m" \
       --out "runs/acml/$m"
   done
+}
+singles_p2() {  # and P2 of each single-modality encoder: which modality teaches the most
   for m in "${MODALITIES[@]}"; do
     p2_finetune "p2_acml_$m" "acml-$m=models/acml-single/$m/encoder.ckpt" gin "gin+acml-$m"
   done
 }
 
-DEFAULT_STEPS=(encoders acml aligned p1 p2 p4 p3 singles)
+DEFAULT_STEPS=(encoders acml aligned p1 p2 p4 p3 singles singles_p2)
 run_steps "$@"
