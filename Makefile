@@ -28,10 +28,9 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 # the graph encoders shipped in models/ (each folder with an encoder.ckpt), named by their
-# folder; the frozen modality encoders (models/<modality>-encoder, strategy 2) are not graph
-# encoders and cannot be fine-tuned
-MODALITY_ENCODERS := $(foreach m,smiles image fingerprint descriptors spectrum,models/$(m)-encoder/encoder.ckpt)
-SHIPPED := $(filter-out $(MODALITY_ENCODERS),$(wildcard models/*/encoder.ckpt))
+# folder; the frozen modality encoders (models/<modality>-encoder, where strategy 2's
+# acml.shipped_encoder looks) are not graph encoders and cannot be fine-tuned
+SHIPPED := $(filter-out models/%-encoder/encoder.ckpt,$(wildcard models/*/encoder.ckpt))
 SHIPPED_NAMES := $(foreach p,$(SHIPPED),$(word 2,$(subst /, ,$(p))))
 DEMO_INITS := $(foreach p,$(SHIPPED),--init $(word 2,$(subst /, ,$(p)))=$(p))
 DEMO_MODELS := gin $(addprefix gin+,$(SHIPPED_NAMES)) ecfp-rf gbm

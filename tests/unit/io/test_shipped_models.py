@@ -29,6 +29,7 @@ def test_models_are_shipped() -> None:
 def test_each_shipped_encoder_loads_for_init_and_has_a_card(path: Path) -> None:
     assert path.stat().st_size <= GRAPH_LIMIT
     bundle = load_bundle(path)
+    assert bundle.kind == "encoder"
     assert bundle.extra["pretraining"]["corpus_molecules"] > 0
     encoder, _ = load_init_encoder(path, GraphFeaturizer())
     assert encoder.out_dim == 300
