@@ -508,9 +508,12 @@ def pretrain(
         _fail(err)
         return
     s = result.summary
+    if s["resumed_from"] and not s["steps_this_run"]:
+        done = f"nothing left to train (all {s['epochs']} epochs in {s['resumed_from']})"
+    else:
+        done = f"{s['train_seconds']:.0f} s ({s['molecules_per_second']:.0f} mol/s)"
     console.print(
-        f"{s['strategy']}: {s['steps']} steps, {s['molecules_seen']:,} molecules in "
-        f"{s['train_seconds']:.0f} s ({s['molecules_per_second']:.0f} mol/s); "
+        f"{s['strategy']}: {s['steps']} steps, {s['molecules_seen']:,} molecules; {done}; "
         f"wrote {result.encoder_path}"
     )
 

@@ -290,6 +290,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
     seconds = time.perf_counter() - started
     steps = int(trainer.global_step)
     molecules_seen = steps * config.batch_size * trainer.world_size
+    steps_this_run = steps - start_clock.first_step if start_clock.seconds is not None else 0
 
     rank = trainer.global_rank
     digests_path = out / f"rank{rank}_weights.sha256"
@@ -304,12 +305,11 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
         "steps": steps,
         "molecules_seen": molecules_seen,
         "train_seconds": seconds,
-        # this run's steps only: a resumed run did the earlier ones before the crash
-        "molecules_per_second": (steps - start_clock.first_step)
-        * config.batch_size
-        * trainer.world_size
-        / seconds
-        if seconds > 0
+        # this command's steps only: a resumed run did the earlier ones before the crash, and
+        # one resumed after its last epoch trains none (Lightning then skips on_train_start)
+        "steps_this_run": steps_this_run,
+        "molecules_per_second": steps_this_run * config.batch_size * trainer.world_size / seconds
+        if steps_this_run and seconds > 0
         else 0.0,
         "world_size": trainer.world_size,
         "resumed_from": resume_from,

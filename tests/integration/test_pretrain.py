@@ -36,6 +36,13 @@ def test_resume_continues_from_the_last_checkpoint_and_init_fine_tunes(tmp_path:
     assert second.summary["resumed_from"] is not None
     assert second.summary["steps"] == 2 * steps_one_epoch  # the first epoch was not redone
     assert second.summary["seconds_to_first_step"] > 0  # the time to resume
+    assert second.summary["steps_this_run"] == steps_one_epoch
+    # resumed after its last epoch: the encoder is written again, and no speed is made up
+    third = pretrain(
+        tiny_pretrain_config(out, "attr-masking", epochs=2, checkpoint_every=2, resume=True)
+    )
+    assert third.summary["steps"] == 2 * steps_one_epoch
+    assert third.summary["steps_this_run"] == 0 and third.summary["molecules_per_second"] == 0
     assert len(second.history) == 2  # one row per epoch here (50-step window), both kept
     assert (out / "loss_curve.png").exists()
     # the encoder fine-tunes through the shared pipeline
