@@ -15,7 +15,8 @@ RUNS=(p1_ig p2_ig p3_ig p4_ig)
 for a in "${ABLATIONS[@]}"; do RUNS+=("p1_ig_$a" "p2_ig_$a"); done
 
 
-main() {  # both encoders, MOSES 200k x 4 epochs (about an hour on 2 cores)
+main() {  # both encoders, MOSES 200k x 1 epoch (about 55 min + 13 min of drawing, 2 cores;
+  # config.yaml says why one epoch, not the four planned)
   [ -f $IG ] || { $MB pretrain --config $DIR/config.yaml --resume --no-progress && \
     ship runs/ig/main image-graph-moses200k; }
 }
@@ -25,7 +26,8 @@ retrieval() {  # acceptance 3: image <-> graph on 2,000 held-out MOSES test mole
 p1() {  # the probe, all 63 sets, beside the controls and the strategies kept before
   $PY benchmarks/probe_time.py --out runs/p1_ig --init image-graph=$IG --resume \
     --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
-    --keep context-pred=docs/results/probe --keep reaction-distill=docs/results/reaction_distill/p1
+    --keep context-pred=docs/results/probe --keep reaction-distill=docs/results/reaction_distill/p1 \
+    --keep acml=docs/results/acml/p1 --keep multichannel=docs/results/multichannel/p1
 }
 p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
   # strategy 1's P2 run, benchmarks/campaign_lib.sh)
