@@ -5,13 +5,17 @@ depictions rendered on demand. See `molbridge.data.views` for the storage."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from rdkit import Chem
+from rich.progress import Progress
 
 from molbridge.chem import parse_many
 from molbridge.data.corpus import CorpusShards
@@ -69,35 +73,84 @@ def featurized_view(
     dtype: Any,
     pack_bits: int = 0,
     chunk_size: int = 50_000,
+    workers: int = 1,
+    progress: bool = False,
 ) -> StoredView:
     """Any per-molecule featurization of the corpus, stored once: descriptors, spectra (a
-    molecule without a measured spectrum gives `None` and is absent), fingerprints.
+    molecule without a measured spectrum gives `None` and is absent), fingerprints, depictions.
 
     Args:
         featurize: molecule -> one row (`row_shape`, before packing), or `None`: no such view.
+            Picklable when `workers > 1`.
         config: what `featurize` is (featurizer config, source file digest): names the view.
         pack_bits: store 0/1 rows of this many bits packed 8 to a byte (0: as they are).
+        workers: processes featurizing chunks side by side (worth it for slow featurizers,
+            e.g. RDKit's drawing); the stored view is the same for any number.
+        progress: a progress bar over the corpus's molecules.
     """
     config = {"kind": name, **config}
     root = _view_root(corpus, name, config)
     if (root / "meta.json").exists():
         return StoredView.open(root)
     stored_shape = ((pack_bits + 7) // 8,) if pack_bits else row_shape
+    shape = (stored_shape, np.uint8 if pack_bits else dtype, pack_bits)
 
-    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        for ids, smiles in corpus.smiles_chunks(chunk_size):
-            rows = np.zeros((len(ids), *stored_shape), dtype=np.uint8 if pack_bits else dtype)
-            ok = np.zeros(len(ids), dtype=bool)
-            for row, mol, _ in parse_many(smiles):
-                value = None if mol is None else featurize(mol)
-                if value is not None:
-                    rows[row] = np.packbits(value.astype(np.uint8)) if pack_bits else value
-                    ok[row] = True
+    def chunks(bar: Progress) -> Iterator[Chunk]:
+        task = bar.add_task(f"{name} view", total=corpus.n_inputs)
+        for ids, rows, ok in _featurized_chunks(corpus, featurize, shape, chunk_size, workers):
+            bar.advance(task, len(ids))
             yield ids, rows, ok
 
     meta = {**config, "packed_bits": pack_bits}
-    stored_dtype = np.uint8 if pack_bits else dtype
-    return build_view(root, corpus.n_inputs, stored_shape, stored_dtype, chunks(), meta)
+    with Progress(disable=not progress) as bar:
+        return build_view(root, corpus.n_inputs, stored_shape, shape[1], chunks(bar), meta)
+
+
+def _featurize_chunk(
+    featurize: Callable[[Chem.Mol], np.ndarray | None],
+    smiles: list[str],
+    shape: tuple[tuple[int, ...], Any, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """One chunk's rows and which are present; `shape`: (stored row shape, dtype, pack_bits)."""
+    stored_shape, dtype, pack_bits = shape
+    rows = np.zeros((len(smiles), *stored_shape), dtype=dtype)
+    ok = np.zeros(len(smiles), dtype=bool)
+    for row, mol, _ in parse_many(smiles):
+        value = None if mol is None else featurize(mol)
+        if value is not None:
+            rows[row] = np.packbits(value.astype(np.uint8)) if pack_bits else value
+            ok[row] = True
+    return rows, ok
+
+
+def _featurized_chunks(
+    corpus: CorpusShards,
+    featurize: Callable[[Chem.Mol], np.ndarray | None],
+    shape: tuple[tuple[int, ...], Any, int],
+    chunk_size: int,
+    workers: int,
+) -> Iterator[Chunk]:
+    """The corpus's chunks featurized in order, by `workers` processes with at most one chunk
+    each waiting beyond the one being written (a chunk of depictions is about 120 MB)."""
+    if workers <= 1:
+        for ids, smiles in corpus.smiles_chunks(chunk_size):
+            yield ids, *_featurize_chunk(featurize, smiles, shape)
+        return
+    context = multiprocessing.get_context("spawn")  # RDKit and torch are not fork-safe
+    waiting: deque[tuple[np.ndarray, Future[tuple[np.ndarray, np.ndarray]]]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_single_thread) as pool:
+        for ids, smiles in corpus.smiles_chunks(chunk_size):
+            waiting.append((ids, pool.submit(_featurize_chunk, featurize, smiles, shape)))
+            if len(waiting) > workers:
+                done_ids, future = waiting.popleft()
+                yield done_ids, *future.result()
+        while waiting:
+            done_ids, future = waiting.popleft()
+            yield done_ids, *future.result()
+
+
+def _single_thread() -> None:
+    torch.set_num_threads(1)
 
 
 def fingerprint_view(corpus: CorpusShards, featurizer: ECFPFeaturizer) -> StoredView:
@@ -190,21 +243,43 @@ def image_view(
     return RenderedView(smiles, render, featurizer.shape, np.uint8, cache_size, meta=meta)
 
 
-def stored_image_view(corpus: CorpusShards, featurizer: ImageFeaturizer) -> StoredView:
+def stored_image_view(
+    corpus: CorpusShards,
+    featurizer: ImageFeaturizer,
+    workers: int = 1,
+    progress: bool = False,
+    chunk_size: int = 10_000,
+) -> StoredView:
     """Depictions drawn once per molecule and kept on disk (memory-mapped `[n, C, S, S]` uint8),
-    for strategies that read every image each epoch; a molecule RDKit cannot draw is absent."""
-
-    def draw(mol: Chem.Mol) -> np.ndarray | None:
-        try:
-            return featurizer(mol)
-        except (RuntimeError, ValueError) as err:  # a drawing failure, not a bad molecule
-            log.warning("no depiction of %s: %s", Chem.MolToSmiles(mol), err)
-            return None
-
+    for strategies that read every image each epoch; a molecule RDKit cannot draw is absent.
+    Drawing is slow (a few hundred molecules a second a core): `workers` processes share it."""
     config = {"featurizer": featurizer.to_config()}
     return featurized_view(
-        corpus, "image-stored", draw, config, featurizer.shape, np.uint8, chunk_size=10_000
+        corpus,
+        "image-stored",
+        _Depiction(featurizer),
+        config,
+        featurizer.shape,
+        np.uint8,
+        chunk_size=chunk_size,
+        workers=workers,
+        progress=progress,
     )
+
+
+class _Depiction:
+    """Molecule -> its depiction, or `None` where RDKit cannot draw it (a drawing failure, not
+    a bad molecule: logged). A class, not a closure, so worker processes can receive it."""
+
+    def __init__(self, featurizer: ImageFeaturizer) -> None:
+        self.featurizer = featurizer
+
+    def __call__(self, mol: Chem.Mol) -> np.ndarray | None:
+        try:
+            return self.featurizer(mol)
+        except (RuntimeError, ValueError) as err:
+            log.warning("no depiction of %s: %s", Chem.MolToSmiles(mol), err)
+            return None
 
 
 def _spectrum_source(corpus: CorpusShards, featurizer: SpectrumFeaturizer) -> StoredView:

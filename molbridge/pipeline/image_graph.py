@@ -68,7 +68,12 @@ def image_graph(inputs: StrategyInputs) -> Strategy:
     featurizer = options.featurizer()
     image_encoder = ImageEncoder(options.encoder_config())
     config = options.contrast_config(inputs.config.lr)
-    view = stored_image_view(inputs.corpus, featurizer)
+    view = stored_image_view(
+        inputs.corpus,
+        featurizer,
+        workers=inputs.config.featurize_workers,
+        progress=inputs.config.progress,
+    )
     drawn = int(view.present.sum())
     if drawn < config.min_rows:
         raise ValueError(f"{NAME}: only {drawn} corpus molecules could be drawn")

@@ -2,11 +2,13 @@
 drawn once, the run resumes, the bundle carries the image encoder (embed --modality image) and
 the two heads (retrieval), the graph encoder fine-tunes with --init, and two-process DDP runs."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 import yaml
 from rdkit import Chem
 from typer.testing import CliRunner
@@ -45,6 +47,28 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert second.summary["steps"] == 2 * first.summary["steps"]
     assert {"cross", "graph", "image"} <= set(second.history[-1])
     return out / "encoder.ckpt"
+
+
+def test_depictions_drawn_by_two_processes_are_the_ones_drawn_by_one(tmp_path: Path) -> None:
+    corpus = build_corpus(
+        str(DATA / "bbbp_tiny.csv"),
+        GraphFeaturizer(),
+        cache_dir=tmp_path,
+        shard_size=40,
+        workers=1,
+        progress=False,
+    )
+    featurizer = ImageFeaturizer(size=32, canonical=True)
+    one = stored_image_view(corpus, featurizer)
+    ids = np.arange(corpus.n_inputs)
+    images, present = one.lookup(ids)
+    shutil.rmtree(one.root)
+    # chunks of 10,000 would give the second worker nothing to draw
+    two = stored_image_view(corpus, featurizer, workers=2, chunk_size=15)
+    assert two.root == one.root  # the same view, whoever drew it
+    images_two, present_two = two.lookup(ids)
+    assert present.sum() > 0 and torch.equal(present, present_two)
+    assert torch.equal(images, images_two)
 
 
 def test_each_image_is_the_depiction_of_its_corpus_molecule(tmp_path: Path) -> None:
