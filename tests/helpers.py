@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from molbridge.data.corpus import CorpusShards, build_corpus
 from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
 from molbridge.pipeline.pretrain import PretrainConfig
@@ -68,6 +69,19 @@ def fine_tune_tiny(init: Path | str, out: Path, **overrides: object) -> TrainRes
 
 
 # the stream settings every DDP test runs its tiny corpus with (9 steps an epoch on one rank)
+def tiny_corpus(cache_dir: Path) -> CorpusShards:
+    """bbbp_tiny.csv as a pre-training corpus in shards of 40, built in this process."""
+    source = Path(__file__).parent / "data" / "bbbp_tiny.csv"
+    return build_corpus(
+        str(source),
+        GraphFeaturizer(),
+        cache_dir=cache_dir,
+        shard_size=40,
+        workers=1,
+        progress=False,
+    )
+
+
 TINY_STREAM = ("--batch-size", "16", "--shard-size", "40", "--featurize-workers", "1")
 
 

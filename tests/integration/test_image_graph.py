@@ -15,13 +15,18 @@ from typer.testing import CliRunner
 
 from molbridge.benchmarks.retrieval import RetrievalOptions, run_retrieval
 from molbridge.cli.main import app
-from molbridge.data.corpus import build_corpus
 from molbridge.data.corpus_views import stored_image_view
-from molbridge.featurize import GraphFeaturizer, ImageFeaturizer
+from molbridge.featurize import ImageFeaturizer
 from molbridge.io import CheckpointError, load_bundle
 from molbridge.pipeline.modality_views import load_modality
 from molbridge.pipeline.pretrain import pretrain
-from tests.helpers import TINY_STREAM, fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
+from tests.helpers import (
+    TINY_STREAM,
+    fine_tune_tiny,
+    run_ddp_pretrain,
+    tiny_corpus,
+    tiny_pretrain_config,
+)
 
 DATA = Path(__file__).parents[1] / "data"
 OPTIONS = {
@@ -50,14 +55,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_depictions_drawn_by_two_processes_are_the_ones_drawn_by_one(tmp_path: Path) -> None:
-    corpus = build_corpus(
-        str(DATA / "bbbp_tiny.csv"),
-        GraphFeaturizer(),
-        cache_dir=tmp_path,
-        shard_size=40,
-        workers=1,
-        progress=False,
-    )
+    corpus = tiny_corpus(tmp_path)
     featurizer = ImageFeaturizer(size=32, canonical=True)
     one = stored_image_view(corpus, featurizer)
     ids = np.arange(corpus.n_inputs)
@@ -72,14 +70,7 @@ def test_depictions_drawn_by_two_processes_are_the_ones_drawn_by_one(tmp_path: P
 
 
 def test_each_image_is_the_depiction_of_its_corpus_molecule(tmp_path: Path) -> None:
-    corpus = build_corpus(
-        str(DATA / "bbbp_tiny.csv"),
-        GraphFeaturizer(),
-        cache_dir=tmp_path,
-        shard_size=40,
-        workers=1,
-        progress=False,
-    )
+    corpus = tiny_corpus(tmp_path)
     featurizer = ImageFeaturizer(size=32, canonical=True)
     view = stored_image_view(corpus, featurizer)
     assert stored_image_view(corpus, featurizer).root == view.root  # drawn once, then read

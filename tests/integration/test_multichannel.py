@@ -13,14 +13,19 @@ import yaml
 from rdkit import Chem
 
 from molbridge.chem.scaffold import murcko_scaffold
-from molbridge.data.corpus import build_corpus
 from molbridge.data.corpus_views import featurized_view
 from molbridge.featurize import GraphFeaturizer, ScaffoldFeaturizer
 from molbridge.io import load_bundle
 from molbridge.pipeline.models import load_init_encoder
 from molbridge.pipeline.pretrain import pretrain
 from molbridge.tasks.pretrain.multichannel import scaffold_subgraphs
-from tests.helpers import TINY_STREAM, fine_tune_tiny, run_ddp_pretrain, tiny_pretrain_config
+from tests.helpers import (
+    TINY_STREAM,
+    fine_tune_tiny,
+    run_ddp_pretrain,
+    tiny_corpus,
+    tiny_pretrain_config,
+)
 
 DATA = Path(__file__).parents[1] / "data"
 CHANNELS = ["molecule", "scaffold", "context"]
@@ -42,14 +47,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_scaffold_view_lines_up_with_the_corpus_graphs(tmp_path: Path) -> None:
-    corpus = build_corpus(
-        str(DATA / "bbbp_tiny.csv"),
-        GraphFeaturizer(),
-        cache_dir=tmp_path,
-        shard_size=40,
-        workers=1,
-        progress=False,
-    )
+    corpus = tiny_corpus(tmp_path)
     scaffold = ScaffoldFeaturizer()
     view = featurized_view(
         corpus, "scaffold", scaffold, {"featurizer": scaffold.to_config()}, (scaffold.width,),
