@@ -130,8 +130,8 @@ def _featurized_chunks(
     chunk_size: int,
     workers: int,
 ) -> Iterator[Chunk]:
-    """The corpus's chunks featurized in order, by `workers` processes with at most one chunk
-    each waiting beyond the one being written (a chunk of depictions is about 120 MB)."""
+    """The corpus's chunks featurized in order, by `workers` processes, at most `workers`
+    chunks in flight beside the one being written (a chunk of depictions is about 120 MB)."""
     if workers <= 1:
         for ids, smiles in corpus.smiles_chunks(chunk_size):
             yield ids, *_featurize_chunk(featurize, smiles, shape)
