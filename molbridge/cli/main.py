@@ -447,7 +447,11 @@ def pretrain(
     num_nodes: int = typer.Option(1, min=1, help="Machines (DDP)."),
     checkpoint_every: int = typer.Option(1000, min=1, help="Save a checkpoint every N steps."),
     shard_size: int = typer.Option(100_000, min=1, help="Molecules per corpus shard."),
-    featurize_workers: int = typer.Option(2, min=1, help="Processes featurizing the corpus."),
+    featurize_workers: int = typer.Option(
+        2,
+        min=1,
+        help="Processes featurizing the corpus (its graphs, and depictions for image-graph).",
+    ),
     resume: bool = typer.Option(False, help="Continue from the newest checkpoint in --out."),
     overwrite: bool = typer.Option(False, help=OVERWRITE_HELP),
     progress: bool = typer.Option(True, help="Show progress bars."),
