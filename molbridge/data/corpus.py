@@ -197,7 +197,8 @@ def _build_shard(
     return len(result.graphs), errors
 
 
-def _single_thread() -> None:
+def single_thread_worker() -> None:
+    """A worker process's initializer: one torch thread, so workers do not oversubscribe."""
     torch.set_num_threads(1)
 
 
@@ -217,7 +218,7 @@ def _build_in_parallel(
     def done() -> int:
         return sum(1 for f in futures if f is None or f.done())
 
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_single_thread) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=single_thread_worker) as pool:
         for i, chunk in enumerate(chunks):
             target = entry / f"shard_{i:05d}"
             if target.exists():  # finished by an interrupted earlier build

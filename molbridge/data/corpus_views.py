@@ -18,7 +18,7 @@ from rdkit import Chem
 from rich.progress import Progress
 
 from molbridge.chem import parse_many
-from molbridge.data.corpus import CorpusShards
+from molbridge.data.corpus import CorpusShards, single_thread_worker
 from molbridge.data.spectra import molecule_key, spectrum_records
 from molbridge.data.views import RenderedView, StoredView, build_view, view_key
 from molbridge.featurize import (
@@ -138,7 +138,7 @@ def _featurized_chunks(
         return
     context = multiprocessing.get_context("spawn")  # RDKit and torch are not fork-safe
     waiting: deque[tuple[np.ndarray, Future[tuple[np.ndarray, np.ndarray]]]] = deque()
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_single_thread) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=single_thread_worker) as pool:
         for ids, smiles in corpus.smiles_chunks(chunk_size):
             waiting.append((ids, pool.submit(_featurize_chunk, featurize, smiles, shape)))
             if len(waiting) > workers:
@@ -147,10 +147,6 @@ def _featurized_chunks(
         while waiting:
             done_ids, future = waiting.popleft()
             yield done_ids, *future.result()
-
-
-def _single_thread() -> None:
-    torch.set_num_threads(1)
 
 
 def fingerprint_view(corpus: CorpusShards, featurizer: ECFPFeaturizer) -> StoredView:
