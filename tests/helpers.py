@@ -68,7 +68,6 @@ def fine_tune_tiny(init: Path | str, out: Path, **overrides: object) -> TrainRes
     return train(TrainConfig(**settings))  # type: ignore[arg-type]
 
 
-# the stream settings every DDP test runs its tiny corpus with (9 steps an epoch on one rank)
 def tiny_corpus(cache_dir: Path) -> CorpusShards:
     """bbbp_tiny.csv as a pre-training corpus in shards of 40, built in this process."""
     source = Path(__file__).parent / "data" / "bbbp_tiny.csv"
@@ -82,6 +81,7 @@ def tiny_corpus(cache_dir: Path) -> CorpusShards:
     )
 
 
+# the stream settings every DDP test runs its tiny corpus with (9 steps an epoch on one rank)
 TINY_STREAM = ("--batch-size", "16", "--shard-size", "40", "--featurize-workers", "1")
 
 
