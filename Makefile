@@ -1,7 +1,8 @@
 # Two commands for a fresh machine (see README): `make demo` and `make test`.
 PYTHON ?= python3.11
-# 20 epochs keep `make demo` under 15 min from a fresh clone with five GIN cells (the plain GIN
-# and one per shipped encoder) on 2 cores (docs/results/using_models.md)
+# 20 epochs: `make demo` took 10.5 min from a fresh clone with five GIN cells (the plain GIN and
+# one per shipped encoder) on 2 cores; each shipped encoder adds a cell, about 1.3 min on 2
+# cores (seven cells now; docs/results/using_models.md)
 DEMO_EPOCHS ?= 20
 VENV := .venv
 BIN := $(VENV)/bin
