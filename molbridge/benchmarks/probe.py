@@ -93,7 +93,10 @@ def combine_panels(folders: dict[str, Path], out: Path) -> dict[str, Any]:
     panel = summarize_panel(summaries, list(folders))
     walls = {label: _wall(folder, label) for label, folder in folders.items()}
     for row in panel["encoders"]:
-        row["wall_seconds"] = walls[row["encoder"]]
+        wall = walls[row["encoder"]]
+        # a run resumed over kept cells timed only the rest: its cells' own seconds are the cost
+        row["wall_seconds"] = wall if wall is not None and wall >= row["seconds"] else None
+        walls[row["encoder"]] = row["wall_seconds"] or row["seconds"]
     panel["wall_seconds"] = sum(w or 0.0 for w in walls.values())
     panel["sources"] = {label: str(folder) for label, folder in folders.items()}
     (out / "probe.json").write_text(json.dumps(panel, indent=1))

@@ -48,9 +48,19 @@ ablations() {  # acceptance 2: three runs on MOSES 100k x 2 epochs, P1 and P2 ea
     make_and_probe "runs/ig/ablation_$a" "image-graph-ablations/$a" "ig-$a" "p1_ig_$a" \
       --config "$DIR/ablation_$a.yaml"
   done
+  ablation_p1_report
   for a in "${ABLATIONS[@]}"; do
     p2_finetune "p2_ig_$a" "ig-$a=models/image-graph-ablations/$a/encoder.ckpt" gin "gin+ig-$a"
   done
+}
+ablation_p1_report() {  # the three probes in one panel, beside random init and the main
+  # encoder (200k x 1 epoch), into image_graph/ablations/p1 (TDC ranks among these five)
+  $PY -c "from pathlib import Path
+from molbridge.benchmarks.probe import combine_panels
+combine_panels({'random': Path('docs/results/probe'),
+                'image-graph': Path('$DIR/p1'),
+                **{f'ig-{a}': Path(f'runs/p1_ig_{a}') for a in '${ABLATIONS[*]}'.split()}},
+               Path('$DIR/ablations/p1'))"
 }
 
 DEFAULT_STEPS=(main retrieval p1 p2 ablations p4 p3)
