@@ -42,6 +42,16 @@ make_and_probe() {
     --out "runs/$probe"
 }
 
+# Several encoders' P1 runs (or earlier panels) in one panel, their TDC ranks among themselves
+# (molbridge.benchmarks.probe.combine_panels):   combine_p1 OUT LABEL=FOLDER ...
+combine_p1() {
+  $PY -c "import sys
+from pathlib import Path
+from molbridge.benchmarks.probe import combine_panels
+pairs = (a.split('=', 1) for a in sys.argv[2:])
+combine_panels({label: Path(folder) for label, folder in pairs}, Path(sys.argv[1]))" "$@"
+}
+
 # P2 of ../shared/EVALUATION.md as every strategy runs it: fine-tuning on the 8 MoleculeNet
 # classification sets, 3 seeds, 15 epochs (HIV 3, MUV 1), fp32 on this machine.
 # The plain GIN's cells come from strategy 1's run (share_plain_gin, below) when it has them.

@@ -55,12 +55,9 @@ ablations() {  # acceptance 2: three runs on MOSES 100k x 2 epochs, P1 and P2 ea
 }
 ablation_p1_report() {  # the three probes in one panel, beside random init and the main
   # encoder (200k x 1 epoch), into image_graph/ablations/p1 (TDC ranks among these five)
-  $PY -c "from pathlib import Path
-from molbridge.benchmarks.probe import combine_panels
-combine_panels({'random': Path('docs/results/probe'),
-                'image-graph': Path('$DIR/p1'),
-                **{f'ig-{a}': Path(f'runs/p1_ig_{a}') for a in '${ABLATIONS[*]}'.split()}},
-               Path('$DIR/ablations/p1'))"
+  local a probes=()
+  for a in "${ABLATIONS[@]}"; do probes+=("ig-$a=runs/p1_ig_$a"); done
+  combine_p1 "$DIR/ablations/p1" random=docs/results/probe image-graph="$DIR/p1" "${probes[@]}"
 }
 
 DEFAULT_STEPS=(main retrieval p1 p2 ablations p4 p3)

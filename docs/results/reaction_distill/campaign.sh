@@ -76,12 +76,10 @@ ablation_p2() {  # fine-tuning of the three (cells kept; a step of its own so a 
 }
 ablation_p1_report() {  # the three students' probes in one panel, beside random init and the
   # main student (1.68M molecules), into reaction_distill/ablations/p1
-  $PY -c "from pathlib import Path
-from molbridge.benchmarks.probe import combine_panels
-combine_panels({'random': Path('docs/results/probe'),
-                'reaction-distill': Path('docs/results/reaction_distill/p1'),
-                **{f'rd-{a}': Path(f'runs/p1_ablation_{a}') for a in '${ABLATIONS[*]}'.split()}},
-               Path('docs/results/reaction_distill/ablations/p1'))"
+  local name students=()
+  for name in "${ABLATIONS[@]}"; do students+=("rd-$name=runs/p1_ablation_$name"); done
+  combine_p1 docs/results/reaction_distill/ablations/p1 random=docs/results/probe \
+    reaction-distill=docs/results/reaction_distill/p1 "${students[@]}"
 }
 yields() {  # acceptance 4: the reaction GIN from scratch and from the USPTO-only teacher; the
   # teacher is kept in models/ once made, so a resumed session's cells read the same teacher
