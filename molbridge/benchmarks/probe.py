@@ -81,9 +81,11 @@ def combine_panels(folders: dict[str, Path], out: Path) -> dict[str, Any]:
                 records += [r for r in records_of(source) if r["model"] == f"probe+{label}"]
         if not records:
             continue
-        suite = get_suite(suite_name, out / suite_name)
-        names = list(dict.fromkeys(r["dataset"] for r in records))
-        datasets = suite.select(names)
+        # the summary needs the dataset list only: MoleculeACE's split CSVs go to a scratch folder
+        with tempfile.TemporaryDirectory() as scratch:
+            suite = get_suite(suite_name, Path(scratch))
+            names = list(dict.fromkeys(r["dataset"] for r in records))
+            datasets = suite.select(names)
         models = [f"probe+{label}" for label in folders]
         summary = summarize_cells(suite, datasets, models, records)
         (out / suite_name).mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,8 @@ EARLIER = Path(__file__).parents[3] / "docs" / "results" / "probe"
 def test_rows_read_back_from_an_earlier_panel_keep_their_values(tmp_path: Path) -> None:
     panel = combine_panels({"random": EARLIER, "context-pred": EARLIER}, tmp_path)
     assert [row["encoder"] for row in panel["encoders"]] == ["random", "context-pred"]
+    # a report, not a copy of the package's data: no MoleculeACE split CSVs beside it
+    assert not list(tmp_path.rglob("*.csv"))
     for suite in ("moleculenet", "admet", "moleculeace"):
         before = json.loads((EARLIER / suite / "results.json").read_text())
         after = json.loads((tmp_path / suite / "results.json").read_text())
