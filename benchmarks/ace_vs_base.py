@@ -8,52 +8,36 @@ the sets.
     python benchmarks/ace_vs_base.py docs/results/reaction_distill/p4/results.json \
         --base gbm --models gbm+attr-masking gbm+reaction-distill
 
-Several reports are read as one (a set's cells joined by its name; a model found in two
-reports is an error). Without --models every model that has all the base's sets is compared.
+Several sources are read as one, each a results.json or a run folder with cells/ (read by
+`records_of`, as `merge_results.py` does; a model found in two sources is an error).
+Without --models every model that has all the base's sets is compared.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from pathlib import Path
+
+from molbridge.report.benchmark import records_of
 
 METRICS = ("rmse", "rmse_cliff")
 
 
-def join(paths: list[Path]) -> dict:
-    """The reports' cells in one report: {"models": [...], "datasets": [{name, results}]}."""
-    models: list[str] = []
-    sets: dict[str, dict] = {}
-    for path in paths:
-        report = json.loads(path.read_text())
-        for entry in report["datasets"]:
-            cells = sets.setdefault(entry["name"], {})
-            for model, cell in entry["results"].items():
-                if model in cells:
-                    raise SystemExit(f"{model} on {entry['name']} is in two reports ({path})")
-                cells[model] = cell
-                if model not in models:
-                    models.append(model)
-    return {"models": models, "datasets": [{"name": n, "results": r} for n, r in sets.items()]}
-
-
-def per_set(report: dict, model: str, metric: str) -> dict[str, float]:
+def per_set(records: list[dict], model: str, metric: str) -> dict[str, float]:
     """The model's test value on each set it has (one seed per set, the protocol)."""
-    values = {}
-    for entry in report["datasets"]:
-        cell = entry["results"].get(model)
-        if cell is not None and metric in cell:
-            values[entry["name"]] = cell[metric]["mean"]
-    return values
+    return {
+        r["dataset"]: r["test"][metric]
+        for r in records
+        if r["model"] == model and metric in r.get("test", {})
+    }
 
 
-def compare(report: dict, base: str, model: str) -> dict[str, dict[str, float]]:
+def compare(records: list[dict], base: str, model: str) -> dict[str, dict[str, float]]:
     """For each metric: mean, mean change against base, its std over sets, sets better."""
     out = {}
     for metric in METRICS:
-        ref, mine = per_set(report, base, metric), per_set(report, model, metric)
+        ref, mine = per_set(records, base, metric), per_set(records, model, metric)
         if ref.keys() - mine.keys():
             missing = sorted(ref.keys() - mine.keys())
             raise SystemExit(f"{model} lacks {len(missing)} of {base}'s sets: {missing[:5]}")
@@ -70,28 +54,34 @@ def compare(report: dict, base: str, model: str) -> dict[str, dict[str, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", type=Path, nargs="+", help="moleculeace results.json files")
+    parser.add_argument("sources", type=Path, nargs="+", help="results.json files or run folders")
     parser.add_argument("--base", default="gbm")
     parser.add_argument("--models", nargs="*", default=None)
     args = parser.parse_args()
-    report = join(args.results)
-    base_sets = len(per_set(report, args.base, "rmse"))
+    records: list[dict] = []
+    models_in: list[str] = []
+    for source in args.sources:
+        found = records_of(source)
+        mine = list(dict.fromkeys(r["model"] for r in found))
+        if twice := set(mine) & set(models_in):
+            raise SystemExit(f"{sorted(twice)} in two sources ({source})")
+        models_in += mine
+        records += found
+    base_sets = len(per_set(records, args.base, "rmse"))
     if base_sets == 0:
-        raise SystemExit(f"{args.base} is in none of the reports")
+        raise SystemExit(f"{args.base} is in none of the sources")
     models = args.models
     if models is None:
         models = [
-            m
-            for m in report["models"]
-            if m != args.base and len(per_set(report, m, "rmse")) >= base_sets
+            m for m in models_in if m != args.base and len(per_set(records, m, "rmse")) >= base_sets
         ]
-    base = compare(report, args.base, args.base)
+    base = compare(records, args.base, args.base)
     print(
         f"{args.base}: RMSE {base['rmse']['mean']:.3f} · cliff {base['rmse_cliff']['mean']:.3f}"
         f" ({base_sets} sets)"
     )
     for model in models:
-        c = compare(report, args.base, model)
+        c = compare(records, args.base, model)
         r, k = c["rmse"], c["rmse_cliff"]
         print(
             f"{model}: RMSE {r['mean']:.3f} · cliff {k['mean']:.3f}; change "
