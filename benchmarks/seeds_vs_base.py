@@ -85,7 +85,8 @@ def rows(records: list[dict], base: str, model: str) -> tuple[list[dict], list[s
                 "model": (statistics.mean(b), statistics.stdev(b) if len(b) > 1 else 0.0),
                 "change": change,
                 "better": change > 0 if higher else change < 0,
-                "stds": abs(change) / std if std > 0 else float("inf"),
+                # no spread: a change is infinitely many std, none is none
+                "stds": abs(change) / std if std > 0 else (float("inf") if change else 0.0),
             }
         )
     return out, partial
