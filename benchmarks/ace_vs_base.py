@@ -9,7 +9,7 @@ the sets.
         --base gbm --models gbm+attr-masking gbm+reaction-distill
 
 Several sources are read as one, each a results.json or a run folder with cells/ (read by
-`records_of`, as `merge_results.py` does; a model found in two sources is an error).
+`records_of_sources`; a model found in two sources is an error).
 Without --models every model that has all the base's sets is compared.
 """
 
@@ -19,7 +19,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from molbridge.report.benchmark import records_of
+from molbridge.report.benchmark import records_of_sources
 
 METRICS = ("rmse", "rmse_cliff")
 
@@ -58,15 +58,11 @@ def main() -> None:
     parser.add_argument("--base", default="gbm")
     parser.add_argument("--models", nargs="*", default=None)
     args = parser.parse_args()
-    records: list[dict] = []
-    models_in: list[str] = []
-    for source in args.sources:
-        found = records_of(source)
-        mine = list(dict.fromkeys(r["model"] for r in found))
-        if twice := set(mine) & set(models_in):
-            raise SystemExit(f"{sorted(twice)} in two sources ({source})")
-        models_in += mine
-        records += found
+    try:
+        records = records_of_sources(args.sources)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    models_in = list(dict.fromkeys(r["model"] for r in records))
     base_sets = len(per_set(records, args.base, "rmse"))
     if base_sets == 0:
         raise SystemExit(f"{args.base} is in none of the sources")

@@ -10,7 +10,7 @@ on which. The markdown rows are those of the P3 sections in `docs/results/<strat
     python benchmarks/seeds_vs_base.py docs/results/acml/p3/results.json --model gbm+acml
 
 Several sources are read as one (results.json files or run folders with cells/, read by
-`records_of` as `merge_results.py` does; a model found in two sources is an error).
+`records_of_sources`; a model found in two sources is an error).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from molbridge.data.registry import get_dataset
 from molbridge.metrics.named import get_metric
-from molbridge.report.benchmark import records_of
+from molbridge.report.benchmark import records_of_sources
 
 # The short names the results pages use for the TDC group; other sets print their own name.
 LABELS = {
@@ -136,15 +136,10 @@ def main() -> None:
     parser.add_argument("--base", default="gbm")
     parser.add_argument("--model", required=True)
     args = parser.parse_args()
-    records: list[dict] = []
-    models_in: set[str] = set()
-    for source in args.sources:
-        found = records_of(source)
-        mine = {r["model"] for r in found}
-        if twice := mine & models_in:
-            raise SystemExit(f"{sorted(twice)} in two sources ({source})")
-        models_in |= mine
-        records += found
+    try:
+        records = records_of_sources(args.sources)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
     table, partial = rows(records, args.base, args.model)
     if not table:
         raise SystemExit(f"no dataset has both {args.base} and {args.model} on every seed")

@@ -49,6 +49,20 @@ def records_of(source: Path) -> list[dict[str, Any]]:
     return records
 
 
+def records_of_sources(sources: Sequence[Path]) -> list[dict[str, Any]]:
+    """The records of several sources read as one; a model found in two of them is an error."""
+    records: list[dict[str, Any]] = []
+    origin: dict[str, Path] = {}
+    for source in sources:
+        found = records_of(source)
+        for model in dict.fromkeys(r["model"] for r in found):
+            if model in origin:
+                raise ValueError(f"{model!r} is in two sources: {origin[model]} and {source}")
+            origin[model] = source
+        records += found
+    return records
+
+
 def summarize_cells(
     suite: Suite,
     datasets: Sequence[BenchmarkDataset],

@@ -218,3 +218,20 @@ def test_the_mean_rank_says_over_how_many_sets_when_a_model_lacks_some(tmp_path:
     text = (tmp_path / "r.md").read_text()
     assert "(1 = best), over the 1 of 2 datasets every model has" in text
     assert summary["mean_rank"] == {"gbm": 2.0, "gbm+am": 1.0}
+
+
+def test_sources_read_as_one_refuse_a_model_found_in_two(tmp_path: Path) -> None:
+    from molbridge.benchmarks.suites import admet
+    from molbridge.report.benchmark import records_of_sources, summarize_cells
+
+    suite = admet()
+    for name, models in {"a": ["gbm"], "b": ["gbm+am"], "c": ["gbm+am", "gbm+cp"]}.items():
+        records = [
+            {"dataset": "herg", "model": m, "seed": 1, "test": {"roc_auc": 0.8}} for m in models
+        ]
+        summary = summarize_cells(suite, suite.select(["herg"]), models, records)
+        (tmp_path / f"{name}.json").write_text(json.dumps(summary))
+    both = records_of_sources([tmp_path / "a.json", tmp_path / "b.json"])
+    assert [r["model"] for r in both] == ["gbm", "gbm+am"]
+    with pytest.raises(ValueError, match=r"'gbm\+am' is in two sources: .*b.json and .*c.json"):
+        records_of_sources([tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"])
