@@ -29,7 +29,8 @@ from molbridge.encoders import GraphEncoder, GraphEncoderConfig
 from molbridge.featurize import GraphFeaturizer
 from molbridge.io import Bundle, CheckpointError, load_bundle
 from molbridge.pipeline.models import encoder_from_bundle, graph_encoder
-from molbridge.pipeline.predict import _inference_dtype, resolve_precision
+from molbridge.pipeline.precision import resolve_precision
+from molbridge.pipeline.predict import _inference_dtype
 
 RANDOM = "random"
 PEER = "minimol"

@@ -15,6 +15,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 
 from molbridge.io import CheckpointError
 from molbridge.io.outputs import check_resume_checkpoint
+from molbridge.pipeline.precision import warn_if_bf16_is_emulated
 from molbridge.tasks.pretrain import PretrainTask
 from molbridge.tasks.random_state import RandomStateCheckpoint
 
@@ -77,6 +78,7 @@ def one_process_trainer(
     """A Lightning trainer on this one process (CPU, or the GPU when there is one), without a
     logger; the random state saved in its checkpoints (`RandomStateCheckpoint`). `settings`
     go to the trainer as they are."""
+    warn_if_bf16_is_emulated(precision)
     return L.Trainer(
         max_epochs=epochs,
         accelerator="cpu" if not torch.cuda.is_available() else "auto",

@@ -17,6 +17,7 @@ from molbridge.io import Bundle, load_bundle
 from molbridge.io.atomic import atomic_write
 from molbridge.io.outputs import check_output_file, write_csv
 from molbridge.pipeline.models import build_property_models, encoder_from_bundle
+from molbridge.pipeline.precision import resolve_precision
 from molbridge.tasks import PropertyTask
 
 ERROR_COLUMN = "error"
@@ -32,22 +33,6 @@ def _smiles_column(frame: pd.DataFrame, requested: str | None, default: str) -> 
 
 
 _DTYPES = {"32": torch.float32, "32-true": torch.float32, "bf16-mixed": torch.bfloat16}
-
-
-def bf16_is_fast() -> bool:
-    """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX) that oneDNN uses; without
-    them bf16 is emulated and slower than float32."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
-def resolve_precision(precision: str) -> str:
-    """`auto` -> `bf16-mixed` where the CPU computes bf16 natively, else `32`."""
-    if precision == "auto":
-        return "bf16-mixed" if bf16_is_fast() else "32"
-    return precision
 
 
 def _inference_dtype(precision: str) -> torch.dtype:

@@ -46,6 +46,7 @@ from molbridge.pipeline.checks import check_settings
 from molbridge.pipeline.epochs import PRETRAIN_OUTPUTS as OUTPUTS
 from molbridge.pipeline.epochs import PretrainResult, newest_checkpoint
 from molbridge.pipeline.models import graph_encoder
+from molbridge.pipeline.precision import warn_if_bf16_is_emulated
 from molbridge.pipeline.strategy import STAGES, StrategyInputs, get_strategy
 from molbridge.report.curves import plot_pretraining_curve
 from molbridge.tasks.pretrain import (
@@ -264,6 +265,7 @@ def pretrain(config: PretrainConfig) -> PretrainResult:
     )
     start_clock = _StartClock(command_started)
     distributed = config.devices * config.num_nodes > 1
+    warn_if_bf16_is_emulated(config.precision)
     trainer = L.Trainer(
         max_epochs=config.epochs,
         accelerator="cpu" if not torch.cuda.is_available() else "auto",
