@@ -28,8 +28,15 @@ p1() {  # the probe, all 63 sets, beside the controls and the strategies kept be
     --keep random=docs/results/probe --keep attr-masking=docs/results/probe \
     --keep context-pred=docs/results/probe --keep reaction-distill=docs/results/reaction_distill/p1
 }
+bf16_cpu() {  # bf16 steps run only where the CPU has bf16 instructions: emulated (AVX2), a
+  # fine-tuning epoch took 17 times as long as in fp32 (multichannel.md, "Precision")
+  $PY -c "from molbridge.pipeline.precision import bf16_is_fast as f; raise SystemExit(not f())" \
+    && return 0
+  echo "skipped: this CPU has no bf16 instructions (multichannel.md, \"Precision\")"; return 1
+}
 ace() {  # acceptance 1: fine-tuned on MoleculeACE's 30 sets, the protocol of the GIN row in
   # docs/results/benchmarks.md section 4 (100 epochs, batch 32, bf16-mixed, seed 0; ~2 h)
+  bf16_cpu || return 0
   $MB benchmark moleculeace --models gin+multichannel --init multichannel=$MC \
     --precision bf16-mixed --jobs 2 --resume --no-progress -v --out runs/ace_mc
 }
@@ -54,12 +61,12 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
       --config "$DIR/ablation_$a.yaml"
   done
   for a in "${ABLATIONS[@]}"; do
-    $MB benchmark moleculeace --datasets "${ACE5[@]}" --models "gin+mc-$a" \
+    bf16_cpu && $MB benchmark moleculeace --datasets "${ACE5[@]}" --models "gin+mc-$a" \
       --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" --precision bf16-mixed \
       --jobs 2 --resume --no-progress -v --out "runs/ace_mc_$a"
     p2_finetune "p2_mc_$a" "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" gin "gin+mc-$a"
   done
 }
 
-DEFAULT_STEPS=(main p1 ace p2 p4 p3 ablations)
+DEFAULT_STEPS=(main p1 ace p2 p4 p3 ablations)  # ace and the ablations' ACE: bf16 CPUs only
 run_steps "$@"
