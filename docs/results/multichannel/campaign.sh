@@ -47,8 +47,10 @@ ace_fp32() {  # acceptance 1 where `ace` cannot run: all 30 sets in fp32 with th
   if bf16_cpu >/dev/null && [ ! -d "$STORE/ace_mc_fp32" ]; then
     echo "skipped: this CPU has bf16 instructions, \`ace\` is the step here"; return 0
   fi
+  # --jobs 1: two 1-thread cells side by side ran 2.5x slower each than one 2-thread cell
+  # (multichannel.md, "Precision")
   $MB benchmark moleculeace --models gin gin+multichannel --init multichannel=$MC \
-    --precision 32 --jobs 2 --resume --no-progress -v --out runs/ace_mc_fp32
+    --precision 32 --jobs 1 --resume --no-progress -v --out runs/ace_mc_fp32
 }
 p2() {  # fine-tuning, 8 MoleculeNet sets, 3 seeds, the plain GIN beside (its cells from
   # strategy 1's P2 run, benchmarks/campaign_lib.sh); the
