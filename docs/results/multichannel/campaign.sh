@@ -42,7 +42,7 @@ ace() {  # acceptance 1: fine-tuned on MoleculeACE's 30 sets, the protocol of th
 }
 ace_fp32() {  # acceptance 1 where `ace` cannot run: all 30 sets in fp32 with the plain GIN
   # beside, also in fp32 (the bf16 GIN row is not a like-for-like base); otherwise as `ace`.
-  # About 8 h for both models on the 2-core AVX2 machine (measured on 14 sets). On a bf16
+  # About 7.5 h for both models on the 2-core AVX2 machine (measured on 23 sets). On a bf16
   # CPU it runs only once begun (its kept cells), so one precision holds across the 30 sets.
   if bf16_cpu >/dev/null && [ ! -d "$STORE/ace_mc_fp32" ]; then
     echo "skipped: this CPU has bf16 instructions, \`ace\` is the step here"; return 0
