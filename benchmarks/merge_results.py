@@ -4,7 +4,8 @@ A control row is re-run only when the code under it changed (`../shared/EVALUATI
 new model's run (e.g. `gbm`) is put beside an earlier run's rows (the GIN, ECFP + RF / SVM) by
 reading each run's per-seed values back: from its `cells/` folder when it has one, else from
 its `results.json`. Seeds and datasets must match for the ranks to mean anything; the report
-says which source each model came from.
+says which source each model came from. Cells fine-tuned from a multi-channel encoder also
+give `channel_weights.png`, as the benchmark's own run folder has.
 
 Usage:  .venv/bin/python benchmarks/merge_results.py --suite admet --out DIR SOURCE [SOURCE ...]
         (SOURCE: a run folder with cells/, or a results.json)
@@ -17,6 +18,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from molbridge.benchmarks.runner import plot_channel_weights_by_set
 from molbridge.benchmarks.suites import get_suite
 from molbridge.report.benchmark import plot_results, records_of, summarize_cells, write_markdown
 
@@ -48,6 +50,7 @@ def main() -> None:
     with open(args.out / "results.md", "a") as report:
         report.write("\nSources: " + "; ".join(f"{m}: {s}" for m, s in origin.items()) + "\n")
     plot_results(summary, args.out / "results.png")
+    plot_channel_weights_by_set(records, args.out / "channel_weights.png")  # when any has them
     print((args.out / "results.md").read_text())
 
 

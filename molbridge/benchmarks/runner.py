@@ -534,13 +534,13 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     (out / "results.json").write_text(json.dumps(summary, indent=1))
     write_markdown(summary, out / "results.md")
     plot_results(summary, out / "results.png")
-    _plot_channel_weights(records, out / "channel_weights.png")
+    plot_channel_weights_by_set(records, out / "channel_weights.png")
     report = write_report(out, summary, options.init)
     log.info("wrote %s", report)
     return summary
 
 
-def _plot_channel_weights(records: list[dict[str, Any]], path: Path) -> None:
+def plot_channel_weights_by_set(records: list[dict[str, Any]], path: Path) -> None:
     """The channel weights of the cells fine-tuned from multi-channel encoders, by set (and
     model, when several have them), every seed's models together; nothing without any."""
     from molbridge.report.channels import plot_channel_weights

@@ -40,7 +40,7 @@ def test_a_resumed_gin_cell_counts_the_training_before_its_interruption(
 
 
 def test_the_channel_weights_of_the_cells_are_plotted_by_set(tmp_path: Path) -> None:
-    from molbridge.benchmarks.runner import _plot_channel_weights
+    from molbridge.benchmarks.runner import plot_channel_weights_by_set
 
     weights = {"molecule": 0.5, "scaffold": 0.2, "context": 0.3}
     records = [
@@ -49,7 +49,7 @@ def test_the_channel_weights_of_the_cells_are_plotted_by_set(tmp_path: Path) -> 
         for s in (0, 1)
     ]
     records.append({"dataset": "bbbp", "model": "gin", "seed": 0})
-    _plot_channel_weights(records, tmp_path / "channel_weights.png")
+    plot_channel_weights_by_set(records, tmp_path / "channel_weights.png")
     assert (tmp_path / "channel_weights.png").stat().st_size > 0
-    _plot_channel_weights(records[-1:], tmp_path / "none.png")
+    plot_channel_weights_by_set(records[-1:], tmp_path / "none.png")
     assert not (tmp_path / "none.png").exists()
