@@ -1,9 +1,9 @@
 """Per-set change of MoleculeACE models against one base model (P4's "change against gbm").
 
 MoleculeACE has one seed per set, so the spread is over the 30 sets: for each model, the mean
-± std of (model − base) per set for RMSE and RMSE_cliff, and on how many sets it is below the
-base (lower is better for both). `merge_results.py` reports the means and ranks; this pairs
-the sets.
+± std of (model − base) per set for RMSE and RMSE_cliff, their median, the two-sided Wilcoxon
+signed-rank p over the paired sets (scipy), and on how many sets it is below the base (lower
+is better for both). `merge_results.py` reports the means and ranks; this pairs the sets.
 
     python benchmarks/ace_vs_base.py docs/results/reaction_distill/p4/results.json \
         --base gbm --models gbm+attr-masking gbm+reaction-distill
@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import statistics
 from pathlib import Path
+
+from scipy.stats import wilcoxon
 
 from molbridge.report.benchmark import records_of_sources
 
@@ -46,6 +48,9 @@ def compare(records: list[dict], base: str, model: str) -> dict[str, dict[str, f
             "mean": statistics.mean(mine[name] for name in ref),
             "change": statistics.mean(diffs),
             "std": statistics.stdev(diffs),
+            "median": statistics.median(diffs),
+            # the paired test needs a nonzero change (the base against itself has none)
+            "p": float(wilcoxon(diffs).pvalue) if any(diffs) else 1.0,
             "better": sum(d < 0 for d in diffs),
             "sets": len(diffs),
         }
@@ -82,7 +87,8 @@ def main() -> None:
         print(
             f"{model}: RMSE {r['mean']:.3f} · cliff {k['mean']:.3f}; change "
             f"{r['change']:+.3f} ± {r['std']:.3f} · {k['change']:+.3f} ± {k['std']:.3f}; "
-            f"better on {r['better']} · {k['better']} of {r['sets']}"
+            f"better on {r['better']} · {k['better']} of {r['sets']}; median "
+            f"{r['median']:+.3f} · {k['median']:+.3f}; Wilcoxon p {r['p']:.2f} · {k['p']:.2f}"
         )
 
 
