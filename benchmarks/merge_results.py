@@ -18,9 +18,9 @@ import json
 import tempfile
 from pathlib import Path
 
-from molbridge.benchmarks.runner import plot_channel_weights_by_set
 from molbridge.benchmarks.suites import get_suite
 from molbridge.report.benchmark import plot_results, records_of, summarize_cells, write_markdown
+from molbridge.report.channels import plot_channel_weights_by_set
 
 
 def main() -> None:

@@ -436,6 +436,7 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     """Run (or resume) the suite; returns the summary also written to `results.json`."""
     from molbridge.benchmarks.report import write_report
     from molbridge.report.benchmark import plot_results, summarize_cells, write_markdown
+    from molbridge.report.channels import plot_channel_weights_by_set
 
     out = Path(options.out)
     done_before = list((out / "cells").glob("*/*/seed*/result.json"))
@@ -538,18 +539,3 @@ def run_benchmark(options: BenchmarkOptions) -> dict[str, Any]:
     report = write_report(out, summary, options.init)
     log.info("wrote %s", report)
     return summary
-
-
-def plot_channel_weights_by_set(records: list[dict[str, Any]], path: Path) -> None:
-    """The channel weights of the cells fine-tuned from multi-channel encoders, by set (and
-    model, when several have them), every seed's models together; nothing without any."""
-    from molbridge.report.channels import plot_channel_weights
-
-    with_weights = [r for r in records if r.get("channel_weights")]
-    models = {r["model"] for r in with_weights}
-    weights: dict[str, list[dict[str, float]]] = {}
-    for record in sorted(with_weights, key=lambda r: (r["dataset"], r["model"], r["seed"])):
-        name = record["dataset"] + (f" · {record['model']}" if len(models) > 1 else "")
-        weights.setdefault(name, []).extend(record["channel_weights"])
-    if weights:
-        plot_channel_weights(weights, path)

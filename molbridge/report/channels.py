@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -43,3 +44,20 @@ def plot_channel_weights(
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def plot_channel_weights_by_set(records: Sequence[Mapping[str, Any]], path: Path) -> Path | None:
+    """The channel weights of a benchmark's cells fine-tuned from multi-channel encoders, by set
+    (and model, when several have them), every seed's models together; nothing without any.
+
+    Args:
+        records: benchmark cells (`dataset`, `model`, `seed`, and `channel_weights` when the
+            encoder had channels).
+    """
+    with_weights = [r for r in records if r.get("channel_weights")]
+    models = {r["model"] for r in with_weights}
+    weights: dict[str, list[Mapping[str, float]]] = {}
+    for record in sorted(with_weights, key=lambda r: (r["dataset"], r["model"], r["seed"])):
+        name = record["dataset"] + (f" · {record['model']}" if len(models) > 1 else "")
+        weights.setdefault(name, []).extend(record["channel_weights"])
+    return plot_channel_weights(weights, path) if weights else None

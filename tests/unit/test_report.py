@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from molbridge.report.channels import plot_channel_weights_by_set
 from molbridge.report.tables import load_runs, markdown_runs_table, mean_std, summarize
 
 
@@ -235,3 +236,17 @@ def test_sources_read_as_one_refuse_a_model_found_in_two(tmp_path: Path) -> None
     assert [r["model"] for r in both] == ["gbm", "gbm+am"]
     with pytest.raises(ValueError, match=r"'gbm\+am' is in two sources: .*b.json and .*c.json"):
         records_of_sources([tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"])
+
+
+def test_the_channel_weights_of_the_cells_are_plotted_by_set(tmp_path: Path) -> None:
+    weights = {"molecule": 0.5, "scaffold": 0.2, "context": 0.3}
+    records = [
+        {"dataset": d, "model": "gin+mc", "seed": s, "channel_weights": [weights]}
+        for d in ("bbbp", "bace")
+        for s in (0, 1)
+    ]
+    records.append({"dataset": "bbbp", "model": "gin", "seed": 0})
+    plot_channel_weights_by_set(records, tmp_path / "channel_weights.png")
+    assert (tmp_path / "channel_weights.png").stat().st_size > 0
+    assert plot_channel_weights_by_set(records[-1:], tmp_path / "none.png") is None
+    assert not (tmp_path / "none.png").exists()

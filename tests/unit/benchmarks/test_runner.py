@@ -37,19 +37,3 @@ def test_a_resumed_gin_cell_counts_the_training_before_its_interruption(
     record = runner._run_cell(dataset, "gin", 0, tmp_path / "cell", options, {})
     assert 3600.0 <= record["seconds"] < 3660.0
     assert record["test"]["rmse"] == pytest.approx(0.5 / 2**0.5)
-
-
-def test_the_channel_weights_of_the_cells_are_plotted_by_set(tmp_path: Path) -> None:
-    from molbridge.benchmarks.runner import plot_channel_weights_by_set
-
-    weights = {"molecule": 0.5, "scaffold": 0.2, "context": 0.3}
-    records = [
-        {"dataset": d, "model": "gin+mc", "seed": s, "channel_weights": [weights]}
-        for d in ("bbbp", "bace")
-        for s in (0, 1)
-    ]
-    records.append({"dataset": "bbbp", "model": "gin", "seed": 0})
-    plot_channel_weights_by_set(records, tmp_path / "channel_weights.png")
-    assert (tmp_path / "channel_weights.png").stat().st_size > 0
-    plot_channel_weights_by_set(records[-1:], tmp_path / "none.png")
-    assert not (tmp_path / "none.png").exists()
