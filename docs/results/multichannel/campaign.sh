@@ -77,6 +77,7 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
     make_and_probe "runs/mc/ablation_$a" "multichannel-ablations/$a" "mc-$a" "p1_mc_$a" \
       --config "$DIR/ablation_$a.yaml"
   done
+  ablation_p1_report
   for a in "${ABLATIONS[@]}"; do
     # fp32 on every CPU, as `ace_fp32` (the ablations compare with each other and with the
     # fp32 GIN of `ace_fp32`, so no bf16 row need match; multichannel.md, "Precision")
@@ -85,6 +86,15 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
       --jobs 1 --resume --no-progress -v --out "runs/ace_mc_$a"
     p2_finetune "p2_mc_$a" "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" gin "gin+mc-$a"
   done
+}
+
+ablation_p1_report() {  # the five probes in one panel, beside random init and the main
+  # encoder (500k x 1 epoch), into multichannel/ablations/p1 (TDC ranks among these seven)
+  local a probes=()
+  for a in "${ABLATIONS[@]}"; do
+    [ -d "runs/p1_mc_$a" ] && probes+=("mc-$a=runs/p1_mc_$a")
+  done
+  combine_p1 "$DIR/ablations/p1" random=docs/results/probe multichannel="$DIR/p1" "${probes[@]}"
 }
 
 DEFAULT_STEPS=(main p1 ace p2 p4 ace_fp32 p3 ablations)  # ace: bf16 CPUs only; ace_fp32:
