@@ -78,12 +78,16 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
       --config "$DIR/ablation_$a.yaml"
   done
   ablation_p1_report
+  # the five encoders' ACE sets first (38 min each), then their P2 (about 110 min each), so
+  # the cheaper comparison is whole before the long one begins
   for a in "${ABLATIONS[@]}"; do
     # fp32 on every CPU, as `ace_fp32` (the ablations compare with each other and with the
     # fp32 GIN of `ace_fp32`, so no bf16 row need match; multichannel.md, "Precision")
     $MB benchmark moleculeace --datasets "${ACE5[@]}" --models "gin+mc-$a" \
       --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" --precision 32 \
       --jobs 1 --resume --no-progress -v --out "runs/ace_mc_$a"
+  done
+  for a in "${ABLATIONS[@]}"; do
     p2_finetune "p2_mc_$a" "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" gin "gin+mc-$a"
   done
 }
