@@ -10,7 +10,8 @@ is better for both). `merge_results.py` reports the means and ranks; this pairs 
 
 Several sources are read as one, each a results.json or a run folder with cells/ (read by
 `records_of_sources`; a model found in two sources is an error).
-Without --models every model that has all the base's sets is compared.
+Without --models every model that has all the base's sets is compared. --datasets compares on
+those sets only (the channel ablations ran 5 of the 30).
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ def per_set(records: list[dict], model: str, metric: str) -> dict[str, float]:
         for r in records
         if r["model"] == model and metric in r.get("test", {})
     }
+
+
+def only_sets(records: list[dict], datasets: list[str]) -> list[dict]:
+    """The records of these sets; a set no record has is an error (a typo would shrink the
+    comparison silently)."""
+    unknown = sorted(set(datasets) - {r["dataset"] for r in records})
+    if unknown:
+        raise SystemExit(f"no source has the sets {unknown}")
+    return [r for r in records if r["dataset"] in datasets]
 
 
 def compare(records: list[dict], base: str, model: str) -> dict[str, dict[str, float]]:
@@ -62,11 +72,14 @@ def main() -> None:
     parser.add_argument("sources", type=Path, nargs="+", help="results.json files or run folders")
     parser.add_argument("--base", default="gbm")
     parser.add_argument("--models", nargs="*", default=None)
+    parser.add_argument("--datasets", nargs="*", default=None, help="compare on these sets only")
     args = parser.parse_args()
     try:
         records = records_of_sources(args.sources)
     except ValueError as error:
         raise SystemExit(str(error)) from None
+    if args.datasets:
+        records = only_sets(records, args.datasets)
     models_in = list(dict.fromkeys(r["model"] for r in records))
     base_sets = len(per_set(records, args.base, "rmse"))
     if base_sets == 0:
