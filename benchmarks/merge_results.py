@@ -8,7 +8,8 @@ says which source each model came from. Cells fine-tuned from a multi-channel en
 give `channel_weights.png`, as the benchmark's own run folder has.
 
 Usage:  .venv/bin/python benchmarks/merge_results.py --suite admet --out DIR SOURCE [SOURCE ...]
-        (SOURCE: a run folder with cells/, or a results.json)
+        (SOURCE: a run folder with cells/, or a results.json; --datasets A B ...: only these
+        sets, e.g. the five MoleculeACE sets of the channel ablations beside a 30-set run)
 """
 
 from __future__ import annotations
@@ -28,11 +29,15 @@ def main() -> None:
     parser.add_argument("--suite", required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("sources", type=Path, nargs="+")
+    parser.add_argument("--datasets", nargs="*", default=None, help="report these sets only")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    records, origin = [], {}
+    records: list[dict] = []
+    origin: dict[str, str] = {}
     for source in args.sources:
         found = records_of(source)
+        if args.datasets:
+            found = [r for r in found if r["dataset"] in args.datasets]
         for r in found:
             origin.setdefault(r["model"], str(source))
         records += [r for r in found if origin[r["model"]] == str(source)]
@@ -41,6 +46,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         suite = get_suite(args.suite, Path(work))
         names = list(dict.fromkeys(r["dataset"] for r in records))
+        missing = sorted(set(args.datasets or ()) - set(names))
+        if missing:
+            raise SystemExit(f"no source has the sets {missing}")
         datasets = suite.select(names)
     models = list(origin)
     summary = summarize_cells(suite, datasets, models, records)

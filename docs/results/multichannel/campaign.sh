@@ -87,9 +87,38 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
       --init "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" --precision 32 \
       --jobs 1 --resume --no-progress -v --out "runs/ace_mc_$a"
   done
+  ablation_ace_report
   for a in "${ABLATIONS[@]}"; do
     p2_finetune "p2_mc_$a" "mc-$a=models/multichannel-ablations/$a/encoder.ckpt" gin "gin+mc-$a"
   done
+  ablation_p2_report
+}
+
+ablation_ace_report() {  # the five encoders' ACE sets beside the fp32 GIN and main encoder of
+  # `ace_fp32` on the same five sets, into multichannel/ablations/ace (per-set tables; the
+  # paired change against the GIN in vs_gin.txt)
+  # runs/: the kept cells, restored, and any new ones; ECFP + SVM from benchmarks.md section 4
+  local a sources=(runs/ace_mc_fp32 docs/results/bench/moleculeace_ecfp_svm/results.json)
+  for a in "${ABLATIONS[@]}"; do
+    [ -d "runs/ace_mc_$a" ] && sources+=("runs/ace_mc_$a")
+  done
+  $PY benchmarks/merge_results.py --suite moleculeace --out "$DIR/ablations/ace" \
+    "${sources[@]}" --datasets "${ACE5[@]}" >/dev/null &&
+    $PY benchmarks/ace_vs_base.py "${sources[@]}" --base gin --datasets "${ACE5[@]}" \
+      | tee "$DIR/ablations/ace/vs_gin.txt"
+}
+
+ablation_p2_report() {  # each ablation's P2 beside the GIN (multichannel/ablations/p2_<name>),
+  # and the seed-paired change of the 8-set average against the GIN and `base`
+  local a specs=()
+  for a in "${ABLATIONS[@]}"; do
+    [ -d "runs/p2_mc_$a" ] || continue
+    $PY benchmarks/merge_results.py --suite moleculenet --out "$DIR/ablations/p2_$a" \
+      "runs/p2_mc_$a" >/dev/null && specs+=("$DIR/ablations/p2_$a/results.json:gin+mc-$a")
+  done
+  [ ${#specs[@]} -gt 0 ] || return 0
+  $PY benchmarks/p2_over_seeds.py "${specs[0]%:*}:gin" "${specs[@]}" \
+    | tee "$DIR/ablations/p2_over_seeds.txt"
 }
 
 ablation_p1_report() {  # the five probes in one panel, beside random init and the main
