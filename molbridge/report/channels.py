@@ -21,21 +21,29 @@ def plot_channel_weights(
     models (seeds or ensemble members), each model's own weight a dot on its bar.
 
     Args:
-        weights: task -> one `{channel: weight}` per model (every model the same channels).
+        weights: task -> one `{channel: weight}` per model. A task's models share their
+            channels; tasks may differ (a channel ablation's encoder lacks one): a task has bars
+            for its own channels only, and its dashed line is its own equal weight.
     """
     tasks = [t for t, models in weights.items() if models]
     if not tasks:
         raise ValueError("no channel weights to plot")
-    channels = list(weights[tasks[0]][0])
+    own = {t: list(weights[t][0]) for t in tasks}
+    for t in tasks:
+        if any(list(m) != own[t] for m in weights[t]):
+            raise ValueError(f"the models of {t!r} differ in their channels")
+    channels = list(dict.fromkeys(c for t in tasks for c in own[t]))
     width = 0.8 / len(channels)
     fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(tasks) + 2), 3.6))
     for c, channel in enumerate(channels):
-        xs = np.arange(len(tasks)) + (c - (len(channels) - 1) / 2) * width
-        values = [[float(m[channel]) for m in weights[t]] for t in tasks]
+        at = [i for i, t in enumerate(tasks) if channel in own[t]]
+        xs = np.array(at) + (c - (len(channels) - 1) / 2) * width
+        values = [[float(m[channel]) for m in weights[tasks[i]]] for i in at]
         ax.bar(xs, [np.mean(v) for v in values], width, label=channel)
         for x, v in zip(xs, values, strict=True):
             ax.scatter([x] * len(v), v, color="black", s=8, zorder=3)
-    ax.axhline(1 / len(channels), color="grey", linestyle="--", linewidth=1)
+    for i, t in enumerate(tasks):  # equal weights of the task's own channels
+        ax.hlines(1 / len(own[t]), i - 0.45, i + 0.45, color="grey", linestyle="--", linewidth=1)
     ax.set_xticks(np.arange(len(tasks)), tasks, rotation=30 if len(tasks) > 4 else 0, ha="right")
     ax.set_ylabel("softmax channel weight")
     ax.set_title(title or "channel weights after fine-tuning\n(dashed: equal weights)", fontsize=10)

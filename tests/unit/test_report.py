@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from molbridge.report.channels import plot_channel_weights_by_set
+from molbridge.report.channels import plot_channel_weights, plot_channel_weights_by_set
 from molbridge.report.tables import load_runs, markdown_runs_table, mean_std, summarize
 
 
@@ -250,3 +250,17 @@ def test_the_channel_weights_of_the_cells_are_plotted_by_set(tmp_path: Path) -> 
     assert (tmp_path / "channel_weights.png").stat().st_size > 0
     assert plot_channel_weights_by_set(records[-1:], tmp_path / "none.png") is None
     assert not (tmp_path / "none.png").exists()
+
+
+def test_encoders_with_different_channels_are_plotted_side_by_side(tmp_path: Path) -> None:
+    # a channel ablation's encoder lacks one channel: its groups get bars for its own two
+    full = {"molecule": 0.5, "scaffold": 0.2, "context": 0.3}
+    ablated = {"scaffold": 0.6, "context": 0.4}
+    records = [
+        {"dataset": "bace", "model": m, "seed": 0, "channel_weights": [w]}
+        for m, w in (("gin+mc", full), ("gin+mc-no_molecule", ablated))
+    ]
+    assert plot_channel_weights_by_set(records, tmp_path / "both.png") == tmp_path / "both.png"
+    assert (tmp_path / "both.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="'bace' differ in their channels"):
+        plot_channel_weights({"bace": [full, ablated]}, tmp_path / "mixed.png")
