@@ -97,10 +97,12 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
 ablation_ace_report() {  # the five encoders' ACE sets beside the fp32 GIN and main encoder of
   # `ace_fp32` on the same five sets, into multichannel/ablations/ace (per-set tables; the
   # paired change against the GIN in vs_gin.txt)
-  # runs/: the kept cells, restored, and any new ones; ECFP + SVM from benchmarks.md section 4
-  local a sources=(runs/ace_mc_fp32 docs/results/bench/moleculeace_ecfp_svm/results.json)
+  # the cells as kept in the repository (saved first), so the report names them; ECFP + SVM
+  # from benchmarks.md section 4
+  keep save >/dev/null
+  local a sources=("$STORE/ace_mc_fp32" docs/results/bench/moleculeace_ecfp_svm/results.json)
   for a in "${ABLATIONS[@]}"; do
-    [ -d "runs/ace_mc_$a" ] && sources+=("runs/ace_mc_$a")
+    [ -d "$STORE/ace_mc_$a" ] && sources+=("$STORE/ace_mc_$a")
   done
   $PY benchmarks/merge_results.py --suite moleculeace --out "$DIR/ablations/ace" \
     "${sources[@]}" --datasets "${ACE5[@]}" >/dev/null &&
@@ -110,11 +112,12 @@ ablation_ace_report() {  # the five encoders' ACE sets beside the fp32 GIN and m
 
 ablation_p2_report() {  # each ablation's P2 beside the GIN (multichannel/ablations/p2_<name>),
   # and the seed-paired change of the 8-set average against the GIN and `base`
+  keep save >/dev/null  # the cells as kept in the repository, so the report names them
   local a specs=()
   for a in "${ABLATIONS[@]}"; do
-    [ -d "runs/p2_mc_$a" ] || continue
+    [ -d "$STORE/p2_mc_$a" ] || continue
     $PY benchmarks/merge_results.py --suite moleculenet --out "$DIR/ablations/p2_$a" \
-      "runs/p2_mc_$a" >/dev/null && specs+=("$DIR/ablations/p2_$a/results.json:gin+mc-$a")
+      "$STORE/p2_mc_$a" >/dev/null && specs+=("$DIR/ablations/p2_$a/results.json:gin+mc-$a")
   done
   [ ${#specs[@]} -gt 0 ] || return 0
   $PY benchmarks/p2_over_seeds.py "${specs[0]%:*}:gin" "${specs[@]}" \
