@@ -96,7 +96,8 @@ ablations() {  # acceptance 3: five encoders on MOSES 100k x 1 epoch; P1, P2, 5 
 
 ablation_ace_report() {  # the five encoders' ACE sets beside the fp32 GIN and main encoder of
   # `ace_fp32` on the same five sets, into multichannel/ablations/ace (per-set tables; the
-  # paired change against the GIN in vs_gin.txt)
+  # paired change against the GIN in vs_gin.txt, and of each ablation against `base` in
+  # vs_base.txt: what dropping the channel costs)
   # the cells as kept in the repository (saved first), so the report names them; ECFP + SVM
   # from benchmarks.md section 4
   keep save >/dev/null
@@ -107,7 +108,9 @@ ablation_ace_report() {  # the five encoders' ACE sets beside the fp32 GIN and m
   $PY benchmarks/merge_results.py --suite moleculeace --out "$DIR/ablations/ace" \
     "${sources[@]}" --datasets "${ACE5[@]}" >/dev/null &&
     $PY benchmarks/ace_vs_base.py "${sources[@]}" --base gin --datasets "${ACE5[@]}" \
-      | tee "$DIR/ablations/ace/vs_gin.txt"
+      | tee "$DIR/ablations/ace/vs_gin.txt" &&
+    $PY benchmarks/ace_vs_base.py "${sources[@]}" --base gin+mc-base --datasets "${ACE5[@]}" \
+      | tee "$DIR/ablations/ace/vs_base.txt"
 }
 
 ablation_p2_report() {  # each ablation's P2 beside the GIN (multichannel/ablations/p2_<name>),
